@@ -1,0 +1,131 @@
+//! The `ipw-sim` binary: parse options, run the library, write results. All modelling lives in
+//! the library; this file only wires it to the terminal and the file system.
+
+mod cli;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use cli::{Cli, Command};
+use indicatif::{ProgressBar, ProgressStyle};
+use ipw_sim::scenario::Scenario;
+use ipw_sim::sweep::Plan;
+use std::path::{Path, PathBuf};
+
+fn main() {
+    if let Err(e) = real_main() {
+        // One line: the chain of causes joined, most specific last.
+        eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
+        std::process::exit(1);
+    }
+}
+
+fn real_main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run {
+            scenario,
+            out,
+            set,
+            queries,
+            threads,
+            quiet,
+        } => {
+            set_threads(threads)?;
+            let mut s = load(&scenario, &set, queries)?;
+            if s.router.is_none() {
+                anyhow::bail!("{}: field `router`: `ipw-sim run` needs a [router] table (use `ipw-sim sweep` for [sweep])", scenario.display());
+            }
+            s.sweep.router.clear();
+            let out = out.unwrap_or_else(|| Path::new("results").join(&s.name));
+            run_one(s, &out, quiet)
+        }
+        Command::Sweep {
+            scenarios,
+            out,
+            set,
+            queries,
+            threads,
+            quiet,
+        } => {
+            set_threads(threads)?;
+            // Validate every scenario before running any.
+            let loaded = scenarios
+                .iter()
+                .map(|p| load(p, &set, queries))
+                .collect::<Result<Vec<_>>>()?;
+            for s in loaded {
+                let dir = out.join(&s.name);
+                run_one(s, &dir, quiet)?;
+            }
+            Ok(())
+        }
+        Command::Calibrate {
+            scenario,
+            set,
+            queries,
+        } => {
+            let s = load(&scenario, &set, None)?;
+            let plan = Plan::new(s)?;
+            print!("{}", ipw_sim::calibrate::report(&plan, queries)?);
+            Ok(())
+        }
+    }
+}
+
+fn set_threads(threads: Option<usize>) -> Result<()> {
+    if let Some(n) = threads {
+        anyhow::ensure!(n >= 1, "--threads: expected at least 1");
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .context("--threads")?;
+    }
+    Ok(())
+}
+
+fn load(path: &Path, set: &[String], queries: Option<u64>) -> Result<Scenario> {
+    let mut s = Scenario::load_with(path, set)?;
+    if let Some(q) = queries {
+        anyhow::ensure!(q >= 1, "--queries: expected at least 1");
+        s.trace.queries = Some(q);
+        if s.trace.horizon_hours.is_none() {
+            s.trace.horizon_hours = Some(24.0);
+        }
+    }
+    Ok(s)
+}
+
+fn run_one(scenario: Scenario, out: &Path, quiet: bool) -> Result<()> {
+    let started = std::time::Instant::now();
+    let plan = Plan::new(scenario)?;
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(plan.work())
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg} [{bar:30}] {percent:>3}% {human_pos}/{human_len} queries, eta {eta}",
+        )
+        .expect("static template")
+        .progress_chars("=> "),
+    );
+    bar.set_message(plan.scenario.name.clone());
+    let result = plan.run(&|n| bar.inc(n));
+    bar.finish_and_clear();
+    let written: Vec<PathBuf> = ipw_sim::report::write_results(out, &plan, &result)?;
+    print!("{}", ipw_sim::report::summary_text(&plan, &result));
+    eprintln!(
+        "{}: {} points x {} queries in {:.2} s; wrote {}",
+        plan.scenario.name,
+        result.points.len(),
+        result.baseline.queries,
+        started.elapsed().as_secs_f64(),
+        written
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(())
+}

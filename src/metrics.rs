@@ -1,0 +1,176 @@
+//! Metrics: per-point totals (summed exactly in a fixed order) and the figures derived from
+//! them. Definitions, also given in the README:
+//!
+//! * energy: joules attributed to queries (see [`crate::sim::FixedBatch`]); kWh = J / 3.6e6;
+//! * compute: FLOPs = 2 x parameters x (prompt + response tokens);
+//! * cost: prompt tokens x input price + response tokens x output price (USD);
+//! * accuracy: share of queries answered correctly after routing;
+//! * IPW = accuracy / mean power per query (power = energy / latency of that query);
+//! * IPJ = accuracy / mean energy per query (ratios of means, as the paper defines them);
+//! * savings of X = 1 - X(strategy) / X(all-cloud), on the same queries.
+
+use crate::router::Route;
+use crate::sim::Charge;
+use crate::trace::Query;
+
+/// Sums over a set of queries. Merging is associative in the order given, so summing chunk
+/// totals in chunk order is deterministic whatever thread computed each chunk.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Totals {
+    pub queries: u64,
+    /// Queries served (finally) by the cloud, including escalations.
+    pub cloud: u64,
+    /// Queries served by each local model (escalations not counted).
+    pub local: Vec<u64>,
+    /// Queries tried locally, then escalated to the cloud.
+    pub escalated: u64,
+    /// Queries some local model answers correctly (the oracle's local share).
+    pub locally_solvable: u64,
+    pub correct: u64,
+    pub energy_j: f64,
+    pub flops: f64,
+    pub cost_usd: f64,
+    pub latency_s: f64,
+    /// Sum over queries of energy / latency (for IPW's mean power).
+    pub power_w: f64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// Queries and correct answers per task family.
+    pub task_queries: Vec<u64>,
+    pub task_correct: Vec<u64>,
+}
+
+impl Totals {
+    pub fn new(tasks: usize, local_models: usize) -> Totals {
+        Totals {
+            local: vec![0; local_models],
+            task_queries: vec![0; tasks],
+            task_correct: vec![0; tasks],
+            ..Totals::default()
+        }
+    }
+
+    #[inline]
+    pub fn add(
+        &mut self,
+        task: usize,
+        route: Route,
+        solvable: bool,
+        correct: bool,
+        c: &Charge,
+        q: &Query,
+    ) {
+        self.queries += 1;
+        match route {
+            Route::Cloud => self.cloud += 1,
+            Route::Local(m) => self.local[m] += 1,
+            Route::LocalThenCloud(_) => {
+                self.cloud += 1;
+                self.escalated += 1;
+            }
+        }
+        self.locally_solvable += u64::from(solvable);
+        self.correct += u64::from(correct);
+        self.energy_j += c.energy_j;
+        self.flops += c.flops;
+        self.cost_usd += c.cost_usd;
+        self.latency_s += c.latency_s;
+        if c.latency_s > 0.0 {
+            self.power_w += c.energy_j / c.latency_s;
+        }
+        self.input_tokens += u64::from(q.input_tokens);
+        self.output_tokens += u64::from(q.output_tokens);
+        self.task_queries[task] += 1;
+        self.task_correct[task] += u64::from(correct);
+    }
+
+    /// Add `other` (a later range of queries) to `self`.
+    pub fn merge(&mut self, other: &Totals) {
+        self.queries += other.queries;
+        self.cloud += other.cloud;
+        for (a, b) in self.local.iter_mut().zip(&other.local) {
+            *a += b;
+        }
+        self.escalated += other.escalated;
+        self.locally_solvable += other.locally_solvable;
+        self.correct += other.correct;
+        self.energy_j += other.energy_j;
+        self.flops += other.flops;
+        self.cost_usd += other.cost_usd;
+        self.latency_s += other.latency_s;
+        self.power_w += other.power_w;
+        self.input_tokens += other.input_tokens;
+        self.output_tokens += other.output_tokens;
+        for (a, b) in self.task_queries.iter_mut().zip(&other.task_queries) {
+            *a += b;
+        }
+        for (a, b) in self.task_correct.iter_mut().zip(&other.task_correct) {
+            *a += b;
+        }
+    }
+
+    pub fn local_total(&self) -> u64 {
+        self.local.iter().sum()
+    }
+}
+
+/// The reported figures of one point.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    pub queries: u64,
+    pub local_share: f64,
+    pub escalated_share: f64,
+    pub locally_solvable_share: f64,
+    pub accuracy: f64,
+    pub energy_kwh: f64,
+    pub energy_j_per_query: f64,
+    pub flops: f64,
+    pub cost_usd: f64,
+    pub mean_latency_s: f64,
+    pub mean_power_w: f64,
+    pub ipw: f64,
+    pub ipj: f64,
+    pub energy_savings: f64,
+    pub compute_savings: f64,
+    pub cost_savings: f64,
+    pub accuracy_change: f64,
+}
+
+impl Summary {
+    /// Derive the figures of `t`, with savings against `baseline` (all-cloud on the same
+    /// queries).
+    pub fn new(t: &Totals, baseline: &Totals) -> Summary {
+        let n = t.queries.max(1) as f64;
+        let accuracy = t.correct as f64 / n;
+        let energy_per_query = t.energy_j / n;
+        let mean_power = t.power_w / n;
+        let ratio = |a: f64, b: f64| if b > 0.0 { 1.0 - a / b } else { 0.0 };
+        Summary {
+            queries: t.queries,
+            local_share: t.local_total() as f64 / n,
+            escalated_share: t.escalated as f64 / n,
+            locally_solvable_share: t.locally_solvable as f64 / n,
+            accuracy,
+            energy_kwh: t.energy_j / 3.6e6,
+            energy_j_per_query: energy_per_query,
+            flops: t.flops,
+            cost_usd: t.cost_usd,
+            mean_latency_s: t.latency_s / n,
+            mean_power_w: mean_power,
+            ipw: if mean_power > 0.0 {
+                accuracy / mean_power
+            } else {
+                0.0
+            },
+            ipj: if energy_per_query > 0.0 {
+                accuracy / energy_per_query
+            } else {
+                0.0
+            },
+            energy_savings: ratio(t.energy_j, baseline.energy_j),
+            compute_savings: ratio(t.flops, baseline.flops),
+            cost_savings: ratio(t.cost_usd, baseline.cost_usd),
+            accuracy_change: accuracy - baseline.correct as f64 / baseline.queries.max(1) as f64,
+        }
+    }
+}

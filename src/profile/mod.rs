@@ -1,0 +1,227 @@
+//! The hardware-profile catalogue: models, accelerators, task families and measured
+//! (model, accelerator) service profiles, read from a `hardware-profiles/` folder.
+//!
+//! Layout of the folder (every number carries a `*_source` string):
+//! * `models.toml`: `[[model]]` name, family, active/total parameters, release, accuracy per
+//!   task family, token prices;
+//! * `accelerators.toml`: `[[accelerator]]` id, tier (local/cloud), memory, bandwidth, power;
+//! * `tasks.toml`: `[[task]]` task families and the share solvable by a local model;
+//! * `pairs/*.toml`: one (model, accelerator) profile each, with measured batch points.
+
+mod schema;
+
+pub use schema::{Accelerator, BatchPoint, Model, Pair, Price, TaskFamily, Tier};
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Everything that can go wrong loading the catalogue; each message names the file and field.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Toml { path: PathBuf, message: String },
+    #[error("{path}: field `{field}`: {message}")]
+    Invalid {
+        path: PathBuf,
+        field: String,
+        message: String,
+    },
+    #[error("{catalogue}: unknown {what} `{name}`; the catalogue has: {known}")]
+    Unknown {
+        catalogue: PathBuf,
+        what: &'static str,
+        name: String,
+        known: String,
+    },
+    #[error("{catalogue}: no profile for model `{model}` on accelerator `{accelerator}` (expected a file in {catalogue}/pairs/ with model = \"{model}\" and accelerator = \"{accelerator}\")")]
+    MissingPair {
+        catalogue: PathBuf,
+        model: String,
+        accelerator: String,
+    },
+    #[error("{path}: batch size {batch} is outside the measured range {min}..={max}")]
+    BatchOutOfRange {
+        path: PathBuf,
+        batch: f64,
+        min: u32,
+        max: u32,
+    },
+}
+
+/// The loaded catalogue.
+#[derive(Clone, Debug)]
+pub struct Catalogue {
+    pub dir: PathBuf,
+    pub models: Vec<Model>,
+    pub accelerators: Vec<Accelerator>,
+    pub tasks: Vec<TaskFamily>,
+    pub pairs: Vec<Pair>,
+}
+
+fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ProfileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ProfileError::Toml {
+        path: path.to_path_buf(),
+        message: crate::scenario::one_line_toml_error(&e, Some(&text)),
+    })
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModelsFile {
+    model: Vec<Model>,
+}
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AcceleratorsFile {
+    accelerator: Vec<Accelerator>,
+}
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TasksFile {
+    task: Vec<TaskFamily>,
+}
+
+impl Catalogue {
+    /// Load and validate the catalogue in `dir`.
+    pub fn load(dir: &Path) -> Result<Catalogue, ProfileError> {
+        let models: ModelsFile = read_toml(&dir.join("models.toml"))?;
+        let accelerators: AcceleratorsFile = read_toml(&dir.join("accelerators.toml"))?;
+        let tasks: TasksFile = read_toml(&dir.join("tasks.toml"))?;
+        let pairs_dir = dir.join("pairs");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&pairs_dir)
+            .map_err(|source| ProfileError::Io {
+                path: pairs_dir.clone(),
+                source,
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        let mut pairs = Vec::with_capacity(files.len());
+        for f in files {
+            let mut pair: Pair = read_toml(&f)?;
+            pair.path = f;
+            pairs.push(pair);
+        }
+        let cat = Catalogue {
+            dir: dir.to_path_buf(),
+            models: models.model,
+            accelerators: accelerators.accelerator,
+            tasks: tasks.task,
+            pairs,
+        };
+        cat.validate()?;
+        Ok(cat)
+    }
+
+    fn validate(&self) -> Result<(), ProfileError> {
+        let models_path = self.dir.join("models.toml");
+        for m in &self.models {
+            m.validate(&models_path, &self.tasks)?;
+        }
+        let acc_path = self.dir.join("accelerators.toml");
+        for a in &self.accelerators {
+            a.validate(&acc_path)?;
+        }
+        let tasks_path = self.dir.join("tasks.toml");
+        for t in &self.tasks {
+            t.validate(&tasks_path)?;
+        }
+        for p in &self.pairs {
+            p.validate()?;
+            self.model(&p.model).map_err(|_| ProfileError::Invalid {
+                path: p.path.clone(),
+                field: "model".into(),
+                message: format!("`{}` is not in models.toml", p.model),
+            })?;
+            self.accelerator(&p.accelerator)
+                .map_err(|_| ProfileError::Invalid {
+                    path: p.path.clone(),
+                    field: "accelerator".into(),
+                    message: format!("`{}` is not in accelerators.toml", p.accelerator),
+                })?;
+        }
+        Ok(())
+    }
+
+    fn unknown(&self, what: &'static str, name: &str, known: Vec<&str>) -> ProfileError {
+        ProfileError::Unknown {
+            catalogue: self.dir.clone(),
+            what,
+            name: name.to_string(),
+            known: known.join(", "),
+        }
+    }
+
+    /// The model called `name`.
+    pub fn model(&self, name: &str) -> Result<&Model, ProfileError> {
+        self.models.iter().find(|m| m.name == name).ok_or_else(|| {
+            self.unknown(
+                "model",
+                name,
+                self.models.iter().map(|m| m.name.as_str()).collect(),
+            )
+        })
+    }
+
+    /// The accelerator with id `id`.
+    pub fn accelerator(&self, id: &str) -> Result<&Accelerator, ProfileError> {
+        self.accelerators
+            .iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| {
+                self.unknown(
+                    "accelerator",
+                    id,
+                    self.accelerators.iter().map(|a| a.id.as_str()).collect(),
+                )
+            })
+    }
+
+    /// The task family called `name`.
+    pub fn task(&self, name: &str) -> Result<&TaskFamily, ProfileError> {
+        self.tasks.iter().find(|t| t.name == name).ok_or_else(|| {
+            self.unknown(
+                "task family",
+                name,
+                self.tasks.iter().map(|t| t.name.as_str()).collect(),
+            )
+        })
+    }
+
+    /// The profile of `model` on `accelerator`.
+    pub fn pair(&self, model: &str, accelerator: &str) -> Result<&Pair, ProfileError> {
+        self.model(model)?;
+        self.accelerator(accelerator)?;
+        self.pairs
+            .iter()
+            .find(|p| p.model == model && p.accelerator == accelerator)
+            .ok_or_else(|| ProfileError::MissingPair {
+                catalogue: self.dir.clone(),
+                model: model.to_string(),
+                accelerator: accelerator.to_string(),
+            })
+    }
+
+    /// Models grouped by family, in catalogue order (used by the capability model).
+    pub fn families(&self) -> BTreeMap<&str, Vec<&Model>> {
+        let mut out: BTreeMap<&str, Vec<&Model>> = BTreeMap::new();
+        for m in &self.models {
+            out.entry(m.family.as_str()).or_default().push(m);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,290 @@
+//! Serde schema of the catalogue files, with per-record validation.
+
+use super::ProfileError;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Token prices in USD per million tokens.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    pub input_usd_per_mtok: f64,
+    pub output_usd_per_mtok: f64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Model {
+    pub name: String,
+    /// Models of one family share capability noise (nested capability, see `workload`).
+    pub family: String,
+    pub active_params_b: f64,
+    pub total_params_b: f64,
+    pub params_source: String,
+    /// Release month, `YYYY-MM`.
+    pub released: String,
+    pub released_source: String,
+    /// Share of queries answered correctly, per task family.
+    pub accuracy: BTreeMap<String, f64>,
+    pub accuracy_source: String,
+    pub price: Price,
+    pub price_source: String,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    Local,
+    Cloud,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Accelerator {
+    pub id: String,
+    pub name: String,
+    pub tier: Tier,
+    pub memory_gb: f64,
+    pub bandwidth_gb_s: f64,
+    /// Rated power (TDP or PSU rating; see source).
+    pub power_w: f64,
+    pub release_year: u32,
+    pub source: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskFamily {
+    pub name: String,
+    pub description: String,
+    /// Share of the family's queries that at least one local model answers correctly.
+    pub local_solvable: f64,
+    pub local_solvable_source: String,
+}
+
+/// One measured (or derived) operating point of a pair.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BatchPoint {
+    /// Number of requests served concurrently.
+    pub batch: u32,
+    /// Time of one decode step (every running request gains one output token), seconds.
+    pub decode_step_s: f64,
+    /// Prompt tokens processed per second while a request is in prefill.
+    pub prefill_tokens_per_s: f64,
+    /// Power of the whole replica (all its devices), watts.
+    pub power_w: f64,
+}
+
+/// A (model, accelerator) service profile.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pair {
+    pub model: String,
+    pub accelerator: String,
+    /// Accelerators per replica.
+    pub devices: u32,
+    pub precision: String,
+    pub decode_source: String,
+    pub prefill_source: String,
+    pub power_source: String,
+    #[serde(rename = "point")]
+    pub points: Vec<BatchPoint>,
+    /// The file it was read from (set by the loader).
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+fn invalid(path: &Path, field: impl Into<String>, message: impl Into<String>) -> ProfileError {
+    ProfileError::Invalid {
+        path: path.to_path_buf(),
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn positive(path: &Path, field: &str, v: f64) -> Result<(), ProfileError> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(invalid(
+            path,
+            field,
+            format!("expected a positive number, got {v}"),
+        ))
+    }
+}
+
+fn sourced(path: &Path, field: &str, s: &str) -> Result<(), ProfileError> {
+    if s.trim().is_empty() {
+        Err(invalid(
+            path,
+            field,
+            "every number needs its source; this one is empty",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+impl Model {
+    pub(super) fn validate(&self, path: &Path, tasks: &[TaskFamily]) -> Result<(), ProfileError> {
+        let f = |x: &str| format!("model `{}`.{x}", self.name);
+        positive(path, &f("active_params_b"), self.active_params_b)?;
+        positive(path, &f("total_params_b"), self.total_params_b)?;
+        if self.active_params_b > self.total_params_b {
+            return Err(invalid(
+                path,
+                f("active_params_b"),
+                "active parameters exceed total parameters",
+            ));
+        }
+        for (task, acc) in &self.accuracy {
+            if !tasks.iter().any(|t| &t.name == task) {
+                return Err(invalid(
+                    path,
+                    f(&format!("accuracy.{task}")),
+                    format!(
+                        "unknown task family; tasks.toml has: {}",
+                        tasks
+                            .iter()
+                            .map(|t| t.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            if !(0.0..=1.0).contains(acc) {
+                return Err(invalid(
+                    path,
+                    f(&format!("accuracy.{task}")),
+                    format!("expected a share in [0, 1], got {acc}"),
+                ));
+            }
+        }
+        if self.price.input_usd_per_mtok < 0.0 || self.price.output_usd_per_mtok < 0.0 {
+            return Err(invalid(path, f("price"), "prices cannot be negative"));
+        }
+        let released_ok = self.released.len() == 7
+            && self.released.as_bytes()[4] == b'-'
+            && self.released[..4].parse::<u32>().is_ok()
+            && self.released[5..]
+                .parse::<u32>()
+                .is_ok_and(|m| (1..=12).contains(&m));
+        if !released_ok {
+            return Err(invalid(
+                path,
+                f("released"),
+                format!("expected YYYY-MM, got {:?}", self.released),
+            ));
+        }
+        sourced(path, &f("params_source"), &self.params_source)?;
+        sourced(path, &f("released_source"), &self.released_source)?;
+        sourced(path, &f("accuracy_source"), &self.accuracy_source)?;
+        sourced(path, &f("price_source"), &self.price_source)
+    }
+
+    /// The model's accuracy on a task family, or an error naming what is missing.
+    pub fn accuracy_on(&self, task: &str, catalogue: &Path) -> Result<f64, ProfileError> {
+        self.accuracy
+            .get(task)
+            .copied()
+            .ok_or_else(|| ProfileError::Invalid {
+                path: catalogue.join("models.toml"),
+                field: format!("model `{}`.accuracy.{task}", self.name),
+                message: "missing: the workload uses this task family".into(),
+            })
+    }
+}
+
+impl Accelerator {
+    pub(super) fn validate(&self, path: &Path) -> Result<(), ProfileError> {
+        let f = |x: &str| format!("accelerator `{}`.{x}", self.id);
+        positive(path, &f("memory_gb"), self.memory_gb)?;
+        positive(path, &f("bandwidth_gb_s"), self.bandwidth_gb_s)?;
+        positive(path, &f("power_w"), self.power_w)?;
+        sourced(path, &f("source"), &self.source)
+    }
+}
+
+impl TaskFamily {
+    pub(super) fn validate(&self, path: &Path) -> Result<(), ProfileError> {
+        let f = |x: &str| format!("task `{}`.{x}", self.name);
+        if !(0.0..=1.0).contains(&self.local_solvable) {
+            return Err(invalid(
+                path,
+                f("local_solvable"),
+                "expected a share in [0, 1]",
+            ));
+        }
+        sourced(
+            path,
+            &f("local_solvable_source"),
+            &self.local_solvable_source,
+        )
+    }
+}
+
+impl Pair {
+    pub(super) fn validate(&self) -> Result<(), ProfileError> {
+        let path = &self.path;
+        if self.devices == 0 {
+            return Err(invalid(path, "devices", "expected at least 1"));
+        }
+        if self.points.is_empty() {
+            return Err(invalid(path, "point", "expected at least one [[point]]"));
+        }
+        for (i, p) in self.points.iter().enumerate() {
+            let f = |x: &str| format!("point[{i}].{x}");
+            if p.batch == 0 {
+                return Err(invalid(path, f("batch"), "expected at least 1"));
+            }
+            positive(path, &f("decode_step_s"), p.decode_step_s)?;
+            positive(path, &f("prefill_tokens_per_s"), p.prefill_tokens_per_s)?;
+            positive(path, &f("power_w"), p.power_w)?;
+            if i > 0 && p.batch <= self.points[i - 1].batch {
+                return Err(invalid(
+                    path,
+                    f("batch"),
+                    "points must be in increasing batch order",
+                ));
+            }
+        }
+        sourced(path, "decode_source", &self.decode_source)?;
+        sourced(path, "prefill_source", &self.prefill_source)?;
+        sourced(path, "power_source", &self.power_source)
+    }
+
+    /// The operating point at batch size `batch`, linearly interpolated between the two
+    /// nearest measured points (exact at a measured point). Outside the measured range is an
+    /// error: extrapolating a batching curve is not something to do silently.
+    pub fn at_batch(&self, batch: f64) -> Result<BatchPoint, ProfileError> {
+        let pts = &self.points;
+        let (min, max) = (pts[0].batch, pts[pts.len() - 1].batch);
+        if !(batch >= f64::from(min) && batch <= f64::from(max)) {
+            return Err(ProfileError::BatchOutOfRange {
+                path: self.path.clone(),
+                batch,
+                min,
+                max,
+            });
+        }
+        let hi = pts
+            .iter()
+            .position(|p| f64::from(p.batch) >= batch)
+            .unwrap_or(pts.len() - 1);
+        if f64::from(pts[hi].batch) == batch || hi == 0 {
+            return Ok(pts[hi]);
+        }
+        let (a, b) = (pts[hi - 1], pts[hi]);
+        let w = (batch - f64::from(a.batch)) / f64::from(b.batch - a.batch);
+        let lerp = |x: f64, y: f64| x + w * (y - x);
+        Ok(BatchPoint {
+            batch: batch.round() as u32,
+            decode_step_s: lerp(a.decode_step_s, b.decode_step_s),
+            prefill_tokens_per_s: lerp(a.prefill_tokens_per_s, b.prefill_tokens_per_s),
+            power_w: lerp(a.power_w, b.power_w),
+        })
+    }
+}

@@ -1,0 +1,385 @@
+//! Scenario files: the TOML schema, validation, and expansion of sweep axes into points.
+//!
+//! Unknown keys are rejected with the valid ones named; relative paths are resolved against the
+//! scenario file's folder, so a scenario runs the same from any working directory.
+
+use crate::router::RouterConfig;
+use crate::sim::FlopsParams;
+use crate::trace::TraceFormat;
+use crate::workload::Correlation;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Errors reading a scenario; each names the file and the field or line.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("{path}: cannot read scenario: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{path}: field `{field}`: {message}")]
+    Invalid {
+        path: PathBuf,
+        field: String,
+        message: String,
+    },
+}
+
+/// One line describing a TOML error: `line L, column C: message`.
+pub fn one_line_toml_error(e: &toml::de::Error, text: Option<&str>) -> String {
+    let message = e.message().replace('\n', " ");
+    match (e.span(), text) {
+        (Some(span), Some(text)) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        _ => message,
+    }
+}
+
+/// Where the queries come from.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct TraceSpec {
+    /// Trace file (relative to the scenario file).
+    pub path: PathBuf,
+    /// Layout; detected from the header when absent.
+    #[serde(default)]
+    pub format: Option<TraceFormat>,
+    #[serde(default)]
+    pub keep_failures: bool,
+    /// Rescale to this many queries ("loop and compress", see `trace::rescale`); needs
+    /// `horizon_hours`.
+    #[serde(default)]
+    pub queries: Option<u64>,
+    #[serde(default)]
+    pub horizon_hours: Option<f64>,
+}
+
+fn default_correlation() -> Correlation {
+    Correlation::default()
+}
+
+/// The workload model's settings (see `workload`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSection {
+    /// Task family weights, e.g. `{ wildchat = 0.5, naturalreasoning = 0.5 }`.
+    pub mix: BTreeMap<String, f64>,
+    #[serde(default = "default_correlation")]
+    pub correlation: Correlation,
+    #[serde(default)]
+    pub model_noise: f64,
+}
+
+/// How queries are served.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServiceKind {
+    /// Per-request figures at a fixed batch size, no queueing (the paper's accounting).
+    #[default]
+    FixedBatch,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// The local pool and the cloud endpoint.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FleetSection {
+    #[serde(default)]
+    pub service: ServiceKind,
+    pub local_accelerator: String,
+    pub local_models: Vec<String>,
+    #[serde(default = "one")]
+    pub local_batch: f64,
+    pub cloud_model: String,
+    pub cloud_accelerator: String,
+    pub cloud_batch: f64,
+    /// Power usage effectiveness applied to cloud energy (1.0 = accelerator energy only, as
+    /// the paper and ML.ENERGY measure).
+    #[serde(default = "one")]
+    pub pue: f64,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSection {
+    #[serde(default)]
+    pub flops_params: FlopsParams,
+}
+
+/// Sweep axes. `router` lists router settings; any array inside one of them (e.g.
+/// `p = [0.0, 0.5, 1.0]`) expands into one point per value.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSection {
+    #[serde(default)]
+    pub router: Vec<toml::Table>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+fn default_profiles() -> PathBuf {
+    PathBuf::from("../hardware-profiles")
+}
+
+/// A scenario file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// The hardware-profile catalogue (relative to the scenario file).
+    #[serde(default = "default_profiles")]
+    pub profiles: PathBuf,
+    pub trace: TraceSpec,
+    pub workload: WorkloadSection,
+    pub fleet: FleetSection,
+    #[serde(default)]
+    pub metrics: MetricsSection,
+    /// The router of a single run (`ipw-sim run`); a sweep without `sweep.router` uses it too.
+    #[serde(default)]
+    pub router: Option<RouterConfig>,
+    #[serde(default)]
+    pub sweep: SweepSection,
+    /// The file it was read from (set by the loader).
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+impl Scenario {
+    /// Read and validate a scenario file; relative paths become relative to its folder.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(path, &text)
+    }
+
+    /// Parse scenario text; `path` locates relative paths and names the file in messages.
+    pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+        Self::parse_with(path, text, &[])
+    }
+
+    /// Read a scenario file and apply `KEY=VALUE` overrides (dotted keys; the value is read as
+    /// a TOML value, or as a string when it is not one), e.g. `metrics.flops_params=total`.
+    pub fn load_with(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse_with(path, &text, overrides)
+    }
+
+    /// [`Scenario::parse`] with `KEY=VALUE` overrides.
+    pub fn parse_with(
+        path: &Path,
+        text: &str,
+        overrides: &[String],
+    ) -> Result<Scenario, ScenarioError> {
+        let parse_error = |message: String| ScenarioError::Parse {
+            path: path.to_path_buf(),
+            message,
+        };
+        let mut s: Scenario = if overrides.is_empty() {
+            toml::from_str(text).map_err(|e| parse_error(one_line_toml_error(&e, Some(text))))?
+        } else {
+            let mut doc: toml::Table = toml::from_str(text)
+                .map_err(|e| parse_error(one_line_toml_error(&e, Some(text))))?;
+            for o in overrides {
+                apply_override(&mut doc, o).map_err(parse_error)?;
+            }
+            toml::Value::Table(doc)
+                .try_into()
+                .map_err(|e: toml::de::Error| {
+                    parse_error(format!(
+                        "after --set {}: {}",
+                        overrides.join(" --set "),
+                        one_line_toml_error(&e, None)
+                    ))
+                })?
+        };
+        s.path = path.to_path_buf();
+        let base = path.parent().unwrap_or(Path::new("."));
+        s.profiles = base.join(&s.profiles);
+        s.trace.path = base.join(&s.trace.path);
+        s.validate()?;
+        Ok(s)
+    }
+
+    fn invalid(&self, field: &str, message: impl Into<String>) -> ScenarioError {
+        ScenarioError::Invalid {
+            path: self.path.clone(),
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+
+    fn validate(&self) -> Result<(), ScenarioError> {
+        if self.name.trim().is_empty() {
+            return Err(self.invalid("name", "expected a non-empty name"));
+        }
+        match (self.trace.queries, self.trace.horizon_hours) {
+            (Some(0), _) => return Err(self.invalid("trace.queries", "expected at least 1 query")),
+            (Some(_), Some(h)) if !(h.is_finite() && h > 0.0) => {
+                return Err(self.invalid(
+                    "trace.horizon_hours",
+                    format!("expected a positive number of hours, got {h}"),
+                ))
+            }
+            (Some(_), None) => {
+                return Err(
+                    self.invalid("trace.horizon_hours", "required when trace.queries is set")
+                )
+            }
+            (None, Some(_)) => {
+                return Err(
+                    self.invalid("trace.queries", "required when trace.horizon_hours is set")
+                )
+            }
+            _ => {}
+        }
+        if self.workload.mix.is_empty()
+            || self
+                .workload
+                .mix
+                .values()
+                .any(|w| !(w.is_finite() && *w >= 0.0))
+            || self.workload.mix.values().sum::<f64>() <= 0.0
+        {
+            return Err(self.invalid("workload.mix", "expected task-family weights >= 0 with a positive sum, e.g. { wildchat = 0.5, naturalreasoning = 0.5 }"));
+        }
+        if let Correlation::Value(r) = self.workload.correlation {
+            if !(0.0..=1.0).contains(&r) {
+                return Err(self.invalid(
+                    "workload.correlation",
+                    format!("expected \"fit\" or a value in [0, 1], got {r}"),
+                ));
+            }
+        }
+        if !(0.0..=1.0).contains(&self.workload.model_noise) {
+            return Err(self.invalid("workload.model_noise", "expected a value in [0, 1]"));
+        }
+        let f = &self.fleet;
+        if f.local_models.is_empty() {
+            return Err(self.invalid("fleet.local_models", "expected at least one local model"));
+        }
+        if f.local_models.len() >= crate::workload::MAX_MODELS {
+            return Err(self.invalid(
+                "fleet.local_models",
+                format!("at most {} local models", crate::workload::MAX_MODELS - 1),
+            ));
+        }
+        for (field, v) in [
+            ("fleet.local_batch", f.local_batch),
+            ("fleet.cloud_batch", f.cloud_batch),
+        ] {
+            if !(v.is_finite() && v >= 1.0) {
+                return Err(self.invalid(field, format!("expected a batch size >= 1, got {v}")));
+            }
+        }
+        if !(f.pue.is_finite() && f.pue >= 1.0) {
+            return Err(self.invalid("fleet.pue", format!("expected a PUE >= 1.0, got {}", f.pue)));
+        }
+        if let Some(r) = &self.router {
+            r.validate().map_err(|m| self.invalid("router", m))?;
+        }
+        self.points()?;
+        Ok(())
+    }
+
+    /// The sweep's router settings, in file order (the single `router` when no sweep is given).
+    pub fn points(&self) -> Result<Vec<RouterConfig>, ScenarioError> {
+        if self.sweep.router.is_empty() {
+            return self.router.clone().map(|r| vec![r]).ok_or_else(|| {
+                self.invalid(
+                    "router",
+                    "expected a [router] table or a [sweep] router list",
+                )
+            });
+        }
+        let mut out = Vec::new();
+        for (i, table) in self.sweep.router.iter().enumerate() {
+            for expanded in expand_arrays(table) {
+                let field = format!("sweep.router[{i}]");
+                let r: RouterConfig =
+                    toml::Value::Table(expanded)
+                        .try_into()
+                        .map_err(|e: toml::de::Error| {
+                            self.invalid(&field, one_line_toml_error(&e, None))
+                        })?;
+                r.validate().map_err(|m| self.invalid(&field, m))?;
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Apply one `KEY=VALUE` override to a parsed scenario document.
+fn apply_override(doc: &mut toml::Table, spec: &str) -> Result<(), String> {
+    let (key, value) = spec.split_once('=').ok_or_else(|| {
+        format!("--set {spec:?}: expected KEY=VALUE, e.g. metrics.flops_params=total")
+    })?;
+    let value: toml::Value = toml::from_str::<toml::Table>(&format!("v = {value}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(value.to_string()));
+    let mut parts: Vec<&str> = key.trim().split('.').collect();
+    let last = parts
+        .pop()
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| format!("--set {spec:?}: empty key"))?;
+    let mut table = doc;
+    for p in parts {
+        table = table
+            .entry(p.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+            .as_table_mut()
+            .ok_or_else(|| format!("--set {spec:?}: `{p}` is not a table"))?;
+    }
+    table.insert(last.to_string(), value);
+    Ok(())
+}
+
+/// Expand every array-valued entry of `table` into the cartesian product of its values: keys
+/// in alphabetical order, the first key varying slowest, values in file order.
+fn expand_arrays(table: &toml::Table) -> Vec<toml::Table> {
+    let mut out = vec![toml::Table::new()];
+    for (k, v) in table {
+        let values: Vec<toml::Value> = match v {
+            toml::Value::Array(items) => items.clone(),
+            other => vec![other.clone()],
+        };
+        out = out
+            .into_iter()
+            .flat_map(|t| {
+                values.iter().map(move |v| {
+                    let mut t = t.clone();
+                    t.insert(k.clone(), v.clone());
+                    t
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,105 @@
+//! The fixed-batch service: every query is charged its endpoint's per-request figures at the
+//! endpoint's batch size, with no queueing (the paper's Sec. 4.3 accounting).
+//!
+//! For a query with `n_in` prompt and `n_out` response tokens on an endpoint whose profile, at
+//! batch size `b`, gives prefill rate `R`, decode step time `s` and replica power `P`:
+//!
+//! ```text
+//! latency = n_in / R + n_out · s
+//! energy  = PUE · ( P · n_in / R  +  (P / b) · n_out · s )
+//! ```
+//!
+//! Prefill occupies the replica, so the query pays the replica's full power for it; during
+//! decode `b` requests share each step, so each pays `P / b` (energy shared by tokens processed
+//! in each interval). FLOPs are `2 · params · (n_in + n_out)`; cost is
+//! `n_in · price_in + n_out · price_out`.
+
+use super::{Charge, Endpoint, Service};
+use crate::profile::{BatchPoint, Model};
+use crate::trace::Query;
+
+/// Which parameter count FLOPs use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlopsParams {
+    /// Parameters touched per token (the default; for MoE models, the active experts).
+    #[default]
+    Active,
+    /// All parameters (what the IPW harness's FLOP estimate uses).
+    Total,
+}
+
+/// One endpoint's per-token figures, precomputed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EndpointProfile {
+    /// Seconds per prompt token.
+    pub prefill_s_per_token: f64,
+    /// Seconds per response token.
+    pub decode_s_per_token: f64,
+    /// Joules per prompt token.
+    pub prefill_j_per_token: f64,
+    /// Joules per response token.
+    pub decode_j_per_token: f64,
+    /// FLOPs per token (prompt or response).
+    pub flops_per_token: f64,
+    pub usd_per_input_token: f64,
+    pub usd_per_output_token: f64,
+}
+
+impl EndpointProfile {
+    /// Build from a model, its operating point at `batch`, and the energy multiplier (PUE).
+    pub fn new(
+        model: &Model,
+        point: &BatchPoint,
+        batch: f64,
+        pue: f64,
+        flops: FlopsParams,
+    ) -> Self {
+        let params_b = match flops {
+            FlopsParams::Active => model.active_params_b,
+            FlopsParams::Total => model.total_params_b,
+        };
+        let prefill_s = 1.0 / point.prefill_tokens_per_s;
+        EndpointProfile {
+            prefill_s_per_token: prefill_s,
+            decode_s_per_token: point.decode_step_s,
+            prefill_j_per_token: pue * point.power_w * prefill_s,
+            decode_j_per_token: pue * point.power_w / batch * point.decode_step_s,
+            flops_per_token: 2.0 * params_b * 1e9,
+            usd_per_input_token: model.price.input_usd_per_mtok * 1e-6,
+            usd_per_output_token: model.price.output_usd_per_mtok * 1e-6,
+        }
+    }
+
+    #[inline]
+    pub fn charge(&self, q: &Query) -> Charge {
+        let (i, o) = (f64::from(q.input_tokens), f64::from(q.output_tokens));
+        Charge {
+            energy_j: i * self.prefill_j_per_token + o * self.decode_j_per_token,
+            latency_s: i * self.prefill_s_per_token + o * self.decode_s_per_token,
+            flops: (i + o) * self.flops_per_token,
+            cost_usd: i * self.usd_per_input_token + o * self.usd_per_output_token,
+        }
+    }
+}
+
+/// The fixed-batch service over a local pool and one cloud endpoint.
+#[derive(Clone, Debug)]
+pub struct FixedBatch {
+    pub local: Vec<EndpointProfile>,
+    pub cloud: EndpointProfile,
+}
+
+impl Service for FixedBatch {
+    fn local_models(&self) -> usize {
+        self.local.len()
+    }
+
+    #[inline]
+    fn charge(&self, endpoint: Endpoint, q: &Query) -> Charge {
+        match endpoint {
+            Endpoint::Local(i) => self.local[i].charge(q),
+            Endpoint::Cloud => self.cloud.charge(q),
+        }
+    }
+}

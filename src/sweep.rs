@@ -1,0 +1,261 @@
+//! Running a scenario: load its inputs once, expand the sweep, evaluate every point in
+//! parallel, and derive savings against the all-cloud baseline.
+//!
+//! Work is split into fixed chunks of queries; each (point, chunk) pair is evaluated on any
+//! rayon thread and the chunk totals of a point are merged in chunk order, so results are
+//! byte-identical whatever the number of threads (DESIGN.md invariant 4).
+
+use crate::metrics::{Summary, Totals};
+use crate::profile::{Catalogue, ProfileError};
+use crate::router::{Router, RouterConfig};
+use crate::scenario::{Scenario, ScenarioError, ServiceKind};
+use crate::sim::{evaluate, Context, EndpointProfile, FixedBatch};
+use crate::trace::{ReadOptions, Rescale, ScaledTrace, Trace, TraceError};
+use crate::workload::{Workload, WorkloadError, WorkloadSpec};
+use rayon::prelude::*;
+
+/// Queries per work unit. Fixed, so that the summation order never depends on the machine.
+pub const CHUNK: u64 = 1 << 16;
+
+/// Anything that can stop a run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    #[error(transparent)]
+    Trace(#[from] TraceError),
+    #[error(transparent)]
+    Workload(#[from] WorkloadError),
+    #[error("{path}: {message}")]
+    Fleet {
+        path: std::path::PathBuf,
+        message: String,
+    },
+}
+
+/// A scenario with its inputs loaded and its models built.
+pub struct Plan {
+    pub scenario: Scenario,
+    pub catalogue: Catalogue,
+    pub trace: Trace,
+    pub workload: Workload,
+    pub service: FixedBatch,
+    pub points: Vec<RouterConfig>,
+    pool_in_workload: Vec<usize>,
+    cloud_in_workload: usize,
+    strongest_local: Vec<usize>,
+}
+
+/// One evaluated point.
+#[derive(Clone, Debug)]
+pub struct PointResult {
+    pub router: RouterConfig,
+    pub totals: Totals,
+    pub summary: Summary,
+}
+
+/// The result of a sweep: every point, and the all-cloud baseline they are compared with.
+#[derive(Clone, Debug)]
+pub struct SweepResult {
+    pub points: Vec<PointResult>,
+    pub baseline: Totals,
+}
+
+impl Plan {
+    /// Load the scenario's catalogue and trace and build its workload and service.
+    pub fn new(scenario: Scenario) -> Result<Plan, RunError> {
+        let catalogue = Catalogue::load(&scenario.profiles)?;
+        let trace = Trace::read(
+            &scenario.trace.path,
+            &ReadOptions {
+                format: scenario.trace.format,
+                keep_failures: scenario.trace.keep_failures,
+            },
+        )?;
+        let f = &scenario.fleet;
+        let fleet_error = |message: String| RunError::Fleet {
+            path: scenario.path.clone(),
+            message,
+        };
+        for (field, id, want) in [
+            (
+                "fleet.local_accelerator",
+                &f.local_accelerator,
+                crate::profile::Tier::Local,
+            ),
+            (
+                "fleet.cloud_accelerator",
+                &f.cloud_accelerator,
+                crate::profile::Tier::Cloud,
+            ),
+        ] {
+            let a = catalogue.accelerator(id)?;
+            if a.tier != want {
+                return Err(fleet_error(format!(
+                    "field `{field}`: `{id}` is a {:?} accelerator, expected a {want:?} one",
+                    a.tier
+                )));
+            }
+        }
+        let ServiceKind::FixedBatch = f.service;
+        let endpoint = |model: &str,
+                        acc: &str,
+                        batch: f64,
+                        pue: f64|
+         -> Result<EndpointProfile, ProfileError> {
+            let pair = catalogue.pair(model, acc)?;
+            let point = pair.at_batch(batch)?;
+            Ok(EndpointProfile::new(
+                catalogue.model(model)?,
+                &point,
+                batch,
+                pue,
+                scenario.metrics.flops_params,
+            ))
+        };
+        // Local energy is the device's own; PUE applies to the datacenter only.
+        let local = f
+            .local_models
+            .iter()
+            .map(|m| endpoint(m, &f.local_accelerator, f.local_batch, 1.0))
+            .collect::<Result<Vec<_>, _>>()?;
+        let cloud = endpoint(&f.cloud_model, &f.cloud_accelerator, f.cloud_batch, f.pue)?;
+        let mut tracked: Vec<&str> = f.local_models.iter().map(String::as_str).collect();
+        if let Some(dup) = tracked
+            .iter()
+            .enumerate()
+            .find(|(i, m)| tracked[..*i].contains(m))
+        {
+            return Err(fleet_error(format!(
+                "field `fleet.local_models`: `{}` is listed twice",
+                dup.1
+            )));
+        }
+        tracked.push(&f.cloud_model);
+        let workload = Workload::new(
+            &WorkloadSpec {
+                mix: scenario
+                    .workload
+                    .mix
+                    .iter()
+                    .map(|(k, v)| (k.clone(), *v))
+                    .collect(),
+                correlation: scenario.workload.correlation,
+                model_noise: scenario.workload.model_noise,
+                seed: scenario.seed,
+            },
+            &catalogue,
+            &tracked,
+        )?;
+        let pool_in_workload: Vec<usize> = (0..f.local_models.len()).collect();
+        let cloud_in_workload = f.local_models.len();
+        let strongest_local = (0..workload.tasks.len())
+            .map(|t| {
+                (0..pool_in_workload.len())
+                    .max_by(|&a, &b| {
+                        workload.models[a].accuracy[t].total_cmp(&workload.models[b].accuracy[t])
+                    })
+                    .unwrap_or(0)
+            })
+            .collect();
+        let points = scenario.points()?;
+        Ok(Plan {
+            scenario,
+            catalogue,
+            trace,
+            workload,
+            service: FixedBatch { local, cloud },
+            points,
+            pool_in_workload,
+            cloud_in_workload,
+            strongest_local,
+        })
+    }
+
+    /// The queries every point replays.
+    pub fn scaled_trace(&self) -> ScaledTrace<'_> {
+        match (
+            self.scenario.trace.queries,
+            self.scenario.trace.horizon_hours,
+        ) {
+            (Some(queries), Some(h)) => ScaledTrace::new(
+                &self.trace,
+                Rescale {
+                    queries,
+                    horizon_s: h * 3600.0,
+                },
+            ),
+            _ => ScaledTrace::as_recorded(&self.trace),
+        }
+    }
+
+    fn context(&self) -> Context<'_, FixedBatch> {
+        Context {
+            trace: self.scaled_trace(),
+            workload: &self.workload,
+            service: &self.service,
+            pool_in_workload: self.pool_in_workload.clone(),
+            cloud_in_workload: self.cloud_in_workload,
+            strongest_local: self.strongest_local.clone(),
+        }
+    }
+
+    /// Evaluate every point (and the all-cloud baseline if it is not one of them).
+    /// `progress` is called with the number of queries finished, from any thread.
+    pub fn run(&self, progress: &(dyn Fn(u64) + Sync)) -> SweepResult {
+        let ctx = self.context();
+        let n = ctx.trace.len();
+        let mut configs = self.points.clone();
+        let baseline_index = configs
+            .iter()
+            .position(|r| *r == RouterConfig::AllCloud)
+            .unwrap_or_else(|| {
+                configs.push(RouterConfig::AllCloud);
+                configs.len() - 1
+            });
+        let routers: Vec<Router> = configs
+            .iter()
+            .map(|c| Router::new(c.clone(), self.scenario.seed))
+            .collect();
+        let chunks = n.div_ceil(CHUNK);
+        let units: Vec<(usize, u64)> = (0..routers.len())
+            .flat_map(|p| (0..chunks).map(move |c| (p, c)))
+            .collect();
+        let partial: Vec<Totals> = units
+            .par_iter()
+            .map(|&(p, c)| {
+                let range = c * CHUNK..((c + 1) * CHUNK).min(n);
+                let len = range.end - range.start;
+                let t = evaluate(&ctx, &routers[p], range);
+                progress(len);
+                t
+            })
+            .collect();
+        let mut totals: Vec<Totals> = (0..routers.len())
+            .map(|_| Totals::new(self.workload.tasks.len(), self.service.local.len()))
+            .collect();
+        for (&(p, _), t) in units.iter().zip(&partial) {
+            totals[p].merge(t);
+        }
+        let baseline = totals[baseline_index].clone();
+        let points = configs
+            .into_iter()
+            .zip(totals)
+            .take(self.points.len())
+            .map(|(router, totals)| PointResult {
+                summary: Summary::new(&totals, &baseline),
+                router,
+                totals,
+            })
+            .collect();
+        SweepResult { points, baseline }
+    }
+
+    /// Total queries the sweep evaluates (for a progress bar).
+    pub fn work(&self) -> u64 {
+        let extra = u64::from(!self.points.contains(&RouterConfig::AllCloud));
+        self.scaled_trace().len() * (self.points.len() as u64 + extra)
+    }
+}
