@@ -1,1 +1,45 @@
-fn main() {}
+//! Throughput of the fixed-batch path: queries evaluated per second on one core, for the
+//! oracle and the 80%-accurate router of the paper scenario (trace lookup, workload draws,
+//! oracle target, routing, charging, accumulation), on the calling thread.
+//!
+//! Run: `cargo bench --bench fixed_batch`. The README records the figures.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use ipw_sim::scenario::Scenario;
+use ipw_sim::sweep::Plan;
+use std::path::Path;
+
+fn plan(set: &[&str]) -> Plan {
+    let set: Vec<String> = set.iter().map(|s| s.to_string()).collect();
+    let s = Scenario::load_with(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/paper-fig4.toml"),
+        &set,
+    )
+    .unwrap();
+    Plan::new(s).unwrap()
+}
+
+fn fixed_batch(c: &mut Criterion) {
+    const N: u64 = 1 << 20;
+    let mut group = c.benchmark_group("fixed_batch");
+    group.throughput(Throughput::Elements(N));
+    group.sample_size(20);
+    for router in [
+        r#"{kind="oracle"}"#,
+        r#"{kind="accuracy",p=0.8}"#,
+        r#"{kind="all-cloud"}"#,
+    ] {
+        let p = plan(&[
+            &format!("trace.queries={N}"),
+            &format!("sweep.router=[{router}]"),
+        ]);
+        let config = p.points[0].clone();
+        group.bench_with_input(BenchmarkId::from_parameter(config.label()), &p, |b, p| {
+            b.iter(|| p.evaluate(&config, 0..N))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, fixed_batch);
+criterion_main!(benches);

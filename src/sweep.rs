@@ -202,6 +202,15 @@ impl Plan {
         }
     }
 
+    /// Evaluate one router on queries `range` of the scaled trace, on the calling thread.
+    pub fn evaluate(&self, router: &RouterConfig, range: std::ops::Range<u64>) -> Totals {
+        evaluate(
+            &self.context(),
+            &Router::new(router.clone(), self.scenario.seed),
+            range,
+        )
+    }
+
     /// Evaluate every point (and the all-cloud baseline if it is not one of them).
     /// `progress` is called with the number of queries finished, from any thread.
     pub fn run(&self, progress: &(dyn Fn(u64) + Sync)) -> SweepResult {

@@ -1,0 +1,249 @@
+//! The command-line interface, end to end: what a user types and what lands on disk.
+
+use assert_cmd::Command;
+use polars::prelude::*;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn ipw() -> Command {
+    let mut c = Command::cargo_bin("ipw-sim").unwrap();
+    c.current_dir(root());
+    c
+}
+
+fn stderr_of(c: &mut Command) -> String {
+    let out = c.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "expected failure, got {:?}",
+        out.status
+    );
+    String::from_utf8(out.stderr).unwrap()
+}
+
+/// A scenario file in `dir` based on the shipped paper scenario with `edit` applied; the trace
+/// and profiles it names point back into the repository.
+fn scenario_in(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
+    let text = std::fs::read_to_string(root().join("scenarios/paper-fig4.toml")).unwrap();
+    let text = text
+        .replace(
+            "\"../hardware-profiles\"",
+            &format!("{:?}", root().join("hardware-profiles")),
+        )
+        .replace(
+            "\"../traces/azure/AzureLLMInferenceTrace_conv_2023.csv\"",
+            &format!(
+                "{:?}",
+                root().join("traces/azure/AzureLLMInferenceTrace_conv_2023.csv")
+            ),
+        );
+    let path = dir.join("s.toml");
+    std::fs::write(&path, edit(text)).unwrap();
+    path
+}
+
+#[test]
+fn sweep_writes_csv_and_parquet_with_one_row_per_point_and_prints_savings() {
+    let out = tempfile::tempdir().unwrap();
+    let assert = ipw()
+        .args([
+            "sweep",
+            "scenarios/paper-fig4.toml",
+            "--queries",
+            "20000",
+            "--quiet",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains("oracle")
+            && stdout.contains("accuracy(p=0.8)")
+            && stdout.contains("energy%"),
+        "{stdout}"
+    );
+    let dir = out.path().join("paper-fig4");
+    let csv = CsvReadOptions::default()
+        .try_into_reader_with_file_path(Some(dir.join("results.csv")))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let parquet = ParquetReader::new(std::fs::File::open(dir.join("results.parquet")).unwrap())
+        .finish()
+        .unwrap();
+    assert_eq!(csv.height(), 13);
+    assert_eq!(parquet.height(), 13);
+    let savings = parquet
+        .column("energy_savings")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .get(1)
+        .unwrap();
+    let label = parquet
+        .column("label")
+        .unwrap()
+        .str()
+        .unwrap()
+        .get(1)
+        .unwrap()
+        .to_string();
+    assert_eq!(label, "oracle");
+    assert!(savings > 0.0 && savings < 1.0);
+    assert_eq!(
+        parquet.column("queries").unwrap().u64().unwrap().get(0),
+        Some(20_000)
+    );
+    // No temporary files are left behind.
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+}
+
+#[test]
+fn output_files_are_byte_identical_whatever_the_thread_count() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for (dir, threads) in [(&a, "1"), (&b, "2")] {
+        ipw()
+            .args([
+                "sweep",
+                "scenarios/paper-fig4.toml",
+                "--queries",
+                "150000",
+                "--quiet",
+                "--threads",
+                threads,
+                "--out",
+            ])
+            .arg(dir.path())
+            .assert()
+            .success();
+    }
+    for f in ["results.csv", "results.parquet"] {
+        let x = std::fs::read(a.path().join("paper-fig4").join(f)).unwrap();
+        let y = std::fs::read(b.path().join("paper-fig4").join(f)).unwrap();
+        assert!(x == y, "{f} differs between 1 and 2 threads");
+    }
+}
+
+#[test]
+fn run_evaluates_the_scenarios_single_router() {
+    let out = tempfile::tempdir().unwrap();
+    let assert = ipw()
+        .args([
+            "run",
+            "scenarios/paper-fig4.toml",
+            "--queries",
+            "5000",
+            "-q",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("accuracy(") || l.starts_with("oracle"))
+        .collect();
+    assert_eq!(rows.len(), 1, "{stdout}");
+    assert!(rows[0].starts_with("accuracy(p=0.8)"));
+}
+
+#[test]
+fn calibrate_prints_the_three_comparisons() {
+    let assert = ipw()
+        .args([
+            "calibrate",
+            "scenarios/paper-fig4.toml",
+            "--queries",
+            "20000",
+        ])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("1. accuracy per model"));
+    assert!(stdout.contains("2. share answered by at least one local model"));
+    assert!(stdout.contains("3. oracle compute savings"));
+    assert!(stdout.contains("GPT-OSS-20B") && stdout.contains("Table 4"));
+}
+
+#[test]
+fn a_bad_scenario_key_gives_one_line_naming_file_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario_in(dir.path(), |t| {
+        t.replace("cloud_batch = 16", "cloud_batch = 16\ncloud_gpus = 8")
+    });
+    let err = stderr_of(ipw().arg("sweep").arg(&s));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("s.toml: line")
+            && err.contains("cloud_gpus")
+            && err.contains("expected one of"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_profile_names_the_pair_and_where_it_should_be() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario_in(dir.path(), |t| {
+        t.replace("\"GPT-OSS-20B\"]", "\"GPT-OSS-120B\"]")
+    });
+    let err = stderr_of(ipw().arg("sweep").arg(&s));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("no profile for model `GPT-OSS-120B` on accelerator `apple-m4-max`")
+            && err.contains("pairs/"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_trace_with_a_missing_column_names_the_file_and_the_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("t.csv");
+    std::fs::write(
+        &trace,
+        "TIMESTAMP,ContextTokens\n2023-11-16 18:15:46.68,374\n",
+    )
+    .unwrap();
+    let s = scenario_in(dir.path(), |t| {
+        t.replace(
+            &format!(
+                "{:?}",
+                root().join("traces/azure/AzureLLMInferenceTrace_conv_2023.csv")
+            ),
+            "\"t.csv\"",
+        )
+    });
+    let err = stderr_of(ipw().arg("sweep").arg(&s));
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("t.csv: missing column `GeneratedTokens`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_failed_run_leaves_no_partial_results() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario_in(dir.path(), |t| {
+        t.replace("local_batch = 1", "local_batch = 4")
+    });
+    let err = stderr_of(ipw().arg("sweep").arg(&s).arg("--out").arg(out.path()));
+    assert!(
+        err.contains("batch size 4 is outside the measured range 1..=1"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+}

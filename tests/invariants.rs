@@ -1,0 +1,171 @@
+//! DESIGN.md invariants 1, 4 and 5, each a named test on the shipped paper scenario at a
+//! smaller volume (the rules do not depend on volume).
+
+use ipw_sim::metrics::Totals;
+use ipw_sim::router::{Misroute, Objective, RouterConfig};
+use ipw_sim::scenario::Scenario;
+use ipw_sim::sweep::{Plan, SweepResult};
+use std::path::Path;
+
+fn plan(queries: u64, overrides: &[&str]) -> Plan {
+    let mut set: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    set.push(format!("trace.queries={queries}"));
+    let s = Scenario::load_with(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/paper-fig4.toml"),
+        &set,
+    )
+    .unwrap();
+    Plan::new(s).unwrap()
+}
+
+fn find<'a>(r: &'a SweepResult, label: &str) -> &'a Totals {
+    &r.points
+        .iter()
+        .find(|p| p.router.label() == label)
+        .unwrap_or_else(|| panic!("no point {label}"))
+        .totals
+}
+
+#[test]
+fn invariant_1_every_arrival_completes_exactly_once_and_tiers_add_up() {
+    let p = plan(
+        50_000,
+        &[
+            r#"sweep.router=[{kind="all-cloud"},{kind="oracle"},{kind="accuracy",p=[0.3,0.8],misroute=["paper","wrong-local","escalate"]}]"#,
+        ],
+    );
+    let r = p.run(&|_| {});
+    assert_eq!(r.points.len(), 8);
+    for pt in &r.points {
+        let t = &pt.totals;
+        assert_eq!(t.queries, 50_000, "{}", pt.router.label());
+        // Escalated queries count once, in the cloud tier.
+        assert_eq!(
+            t.local_total() + t.cloud,
+            t.queries,
+            "{}",
+            pt.router.label()
+        );
+        assert!(t.escalated <= t.cloud);
+        assert_eq!(t.task_queries.iter().sum::<u64>(), t.queries);
+        assert!(t.correct <= t.queries);
+        for v in [t.energy_j, t.flops, t.cost_usd, t.latency_s, t.power_w] {
+            assert!(v.is_finite() && v >= 0.0, "{}: {v}", pt.router.label());
+        }
+    }
+    // Only the escalate misroute escalates; only paper semantics keep cloud-only queries off
+    // the local tier.
+    assert_eq!(find(&r, "accuracy(p=0.3)").escalated, 0);
+    assert!(find(&r, "accuracy(p=0.3,escalate)").escalated > 0);
+}
+
+#[test]
+fn invariant_4_results_are_byte_identical_across_thread_counts() {
+    let p = plan(200_000, &[]);
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(|| p.run(&|_| {}));
+    let three = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .unwrap()
+        .install(|| p.run(&|_| {}));
+    for (a, b) in one.points.iter().zip(&three.points) {
+        assert_eq!(a.totals, b.totals);
+        assert_eq!(a.totals.energy_j.to_bits(), b.totals.energy_j.to_bits());
+        assert_eq!(a.summary, b.summary);
+    }
+    // And across runs of the same plan.
+    let again = p.run(&|_| {});
+    assert_eq!(format!("{:?}", again.points), format!("{:?}", one.points));
+}
+
+#[test]
+fn invariant_4_query_attributes_do_not_depend_on_the_sweep_or_on_other_points() {
+    // The oracle point alone, and inside the full sweep, sees the same queries.
+    let alone = plan(30_000, &[r#"sweep.router=[{kind="oracle"}]"#]).run(&|_| {});
+    let full = plan(30_000, &[]).run(&|_| {});
+    assert_eq!(alone.points[0].totals, *find(&full, "oracle"));
+}
+
+#[test]
+fn invariant_5_p1_equals_oracle_p0_equals_all_cloud_and_savings_are_linear_in_p() {
+    let r = plan(400_000, &[]).run(&|_| {});
+    assert_eq!(find(&r, "accuracy(p=1)"), find(&r, "oracle"));
+    assert_eq!(find(&r, "accuracy(p=0)"), find(&r, "all-cloud"));
+    let oracle = &r
+        .points
+        .iter()
+        .find(|p| p.router.label() == "oracle")
+        .unwrap()
+        .summary;
+    assert!(
+        oracle.energy_savings > 0.0 && oracle.compute_savings > 0.0 && oracle.cost_savings > 0.0
+    );
+    for pt in r.points.iter().filter(|p| p.router.kind() == "accuracy") {
+        let RouterConfig::Accuracy { p, .. } = pt.router else {
+            unreachable!()
+        };
+        let s = &pt.summary;
+        for (name, got, full) in [
+            ("energy", s.energy_savings, oracle.energy_savings),
+            ("compute", s.compute_savings, oracle.compute_savings),
+            ("cost", s.cost_savings, oracle.cost_savings),
+        ] {
+            let want = p * full;
+            assert!(
+                (got - want).abs() < 0.003,
+                "p = {p}: {name} savings {got:.4} vs p x oracle {want:.4}"
+            );
+        }
+        // Paper semantics never lose quality: misrouted queries fall back to the cloud.
+        assert!(s.accuracy_change.abs() < 1e-12 || s.accuracy_change > 0.0);
+    }
+}
+
+#[test]
+fn invariant_5_limits_hold_for_the_other_misroute_kinds_too() {
+    let p = plan(
+        40_000,
+        &[
+            r#"sweep.router=[{kind="all-cloud"},{kind="oracle"},{kind="accuracy",p=[0.0,1.0],misroute=["wrong-local","escalate"]}]"#,
+        ],
+    );
+    let r = p.run(&|_| {});
+    for m in [Misroute::WrongLocal, Misroute::Escalate] {
+        let at = |p: f64| {
+            let cfg = RouterConfig::Accuracy {
+                p,
+                misroute: m,
+                objective: Objective::Energy,
+            };
+            find(&r, &cfg.label()).clone()
+        };
+        assert_eq!(at(1.0), *find(&r, "oracle"));
+        // At p = 0 every query no local model answers is misrouted local, and every solvable
+        // one goes to the cloud.
+        let zero = at(0.0);
+        let oracle = find(&r, "oracle");
+        assert_eq!(
+            zero.local_total() + zero.escalated,
+            zero.queries - oracle.locally_solvable
+        );
+    }
+    let wrong = find(&r, "accuracy(p=0,wrong-local)");
+    let escalate = find(&r, "accuracy(p=0,escalate)");
+    let cloud = find(&r, "all-cloud");
+    assert!(
+        wrong.correct < cloud.correct,
+        "wrongly local queries are answered wrong"
+    );
+    assert_eq!(
+        escalate.correct, cloud.correct,
+        "escalated queries are answered by the cloud"
+    );
+    assert!(
+        escalate.energy_j > cloud.energy_j,
+        "escalation pays for both attempts"
+    );
+}
