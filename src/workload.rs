@@ -300,10 +300,23 @@ impl LocalPool {
 
     /// P(at least one pool model answers) at correlation `rho`, by quadrature.
     fn union(&self, rho: f64) -> f64 {
+        if rho >= 1.0 && self.nu == 0.0 {
+            // Fully nested: the strongest pool model answers everything any other does.
+            let top = self
+                .families
+                .iter()
+                .flatten()
+                .cloned()
+                .fold(f64::NEG_INFINITY, f64::max);
+            return norm_cdf(top);
+        }
         let rho = rho.clamp(0.0, 1.0 - 1e-9);
         let (a, b) = (rho.sqrt(), (1.0 - rho).sqrt());
         let (c, d) = ((1.0 - self.nu).sqrt(), self.nu.sqrt());
-        let none = integrate_normal(400, |z| {
+        // Near rho = 1 the integrand is almost a step in z: a fine grid keeps the error below
+        // 1e-3 (the nested case is cheap; with per-model noise the inner integral smooths it).
+        let n = if d < 1e-9 { 20_000 } else { 400 };
+        let none = integrate_normal(n, |z| {
             self.families
                 .iter()
                 .map(|ts| {
@@ -468,6 +481,16 @@ mod tests {
             rho > 0.0 && rho < 1.0 && (reached - 0.9).abs() < 1e-6,
             "{rho} {reached}"
         );
+    }
+
+    #[test]
+    fn the_union_has_the_closed_form_limits() {
+        let pool = LocalPool::from_catalogue(&catalogue(), "wildchat", 0.0).unwrap();
+        // rho = 1: the best single model (GPT-OSS-120B, 0.892); rho = 0: independent families,
+        // 1 - (1 - 0.502)(1 - 0.892) with Qwen3-8B the best Qwen3 model <= 20B active.
+        assert!((pool.union(1.0) - 0.892).abs() < 1e-9);
+        assert!((pool.union(1.0 - 1e-6) - 0.892).abs() < 1e-3);
+        assert!((pool.union(0.0) - (1.0 - 0.498 * 0.108)).abs() < 1e-6);
     }
 
     #[test]
