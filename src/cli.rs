@@ -1,6 +1,6 @@
 //! Command-line options (clap), validated into the library's types by `main`.
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
@@ -8,6 +8,30 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Options shared by every command that evaluates a scenario.
+#[derive(Args, Debug)]
+pub struct ScenarioOptions {
+    /// Override a scenario field, e.g. --set metrics.flops_params=total (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Override the number of queries (keeps the horizon; 24 h if the scenario has none).
+    #[arg(long)]
+    pub queries: Option<u64>,
+}
+
+/// Options of the commands that run sweeps.
+#[derive(Args, Debug)]
+pub struct RunOptions {
+    #[command(flatten)]
+    pub scenario: ScenarioOptions,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -19,49 +43,25 @@ pub enum Command {
         /// Results folder (default: results/<scenario name>).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Override a scenario field, e.g. --set metrics.flops_params=total (repeatable).
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
-        /// Override the scenario's number of queries (keeps its horizon).
-        #[arg(long)]
-        queries: Option<u64>,
-        /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
-        /// No progress bar.
-        #[arg(long, short)]
-        quiet: bool,
+        #[command(flatten)]
+        options: RunOptions,
     },
     /// Expand each scenario's sweep and run every point in parallel.
     Sweep {
         /// Scenario files (TOML).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
-        /// Results folder; each scenario writes into <out>/<scenario name> (default: results).
+        /// Results folder; each scenario writes into <out>/<scenario name>.
         #[arg(long, default_value = "results")]
         out: PathBuf,
-        /// Override a scenario field, e.g. --set metrics.flops_params=total (repeatable).
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
-        /// Override the scenarios' number of queries (keeps their horizons).
-        #[arg(long)]
-        queries: Option<u64>,
-        /// Worker threads (default: all cores). Results do not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
-        /// No progress bar.
-        #[arg(long, short)]
-        quiet: bool,
+        #[command(flatten)]
+        options: RunOptions,
     },
     /// Print the workload model's calibration against the paper's Tables 4, 8, 9 and 11.
     Calibrate {
         /// Scenario file (TOML).
         scenario: PathBuf,
-        /// Override a scenario field, e.g. --set metrics.flops_params=total (repeatable).
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
-        /// Number of queries to sample.
-        #[arg(long, default_value_t = 1_000_000)]
-        queries: u64,
+        #[command(flatten)]
+        options: ScenarioOptions,
     },
 }

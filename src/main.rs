@@ -5,11 +5,14 @@ mod cli;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use cli::{Cli, Command};
+use cli::{Cli, Command, RunOptions, ScenarioOptions};
 use indicatif::{ProgressBar, ProgressStyle};
 use ipw_sim::scenario::Scenario;
 use ipw_sim::sweep::Plan;
 use std::path::{Path, PathBuf};
+
+/// Queries the calibration report samples unless `--queries` says otherwise.
+const CALIBRATION_QUERIES: u64 = 1_000_000;
 
 fn main() {
     if let Err(e) = real_main() {
@@ -20,53 +23,49 @@ fn main() {
 }
 
 fn real_main() -> Result<()> {
-    let cli = Cli::parse();
-    match cli.command {
+    match Cli::parse().command {
         Command::Run {
             scenario,
             out,
-            set,
-            queries,
-            threads,
-            quiet,
+            options,
         } => {
-            set_threads(threads)?;
-            let mut s = load(&scenario, &set, queries)?;
+            set_threads(options.threads)?;
+            let mut s = load(&scenario, &options.scenario)?;
             if s.router.is_none() {
-                anyhow::bail!("{}: field `router`: `ipw-sim run` needs a [router] table (use `ipw-sim sweep` for [sweep])", scenario.display());
+                anyhow::bail!(
+                    "{}: field `router`: `ipw-sim run` needs a [router] table (use `ipw-sim sweep` for [sweep])",
+                    scenario.display()
+                );
             }
             s.sweep.router.clear();
             let out = out.unwrap_or_else(|| Path::new("results").join(&s.name));
-            run_one(s, &out, quiet)
+            run_one(s, &out, &options)
         }
         Command::Sweep {
             scenarios,
             out,
-            set,
-            queries,
-            threads,
-            quiet,
+            options,
         } => {
-            set_threads(threads)?;
+            set_threads(options.threads)?;
             // Validate every scenario before running any.
             let loaded = scenarios
                 .iter()
-                .map(|p| load(p, &set, queries))
+                .map(|p| load(p, &options.scenario))
                 .collect::<Result<Vec<_>>>()?;
             for s in loaded {
                 let dir = out.join(&s.name);
-                run_one(s, &dir, quiet)?;
+                run_one(s, &dir, &options)?;
             }
             Ok(())
         }
-        Command::Calibrate {
-            scenario,
-            set,
-            queries,
-        } => {
-            let s = load(&scenario, &set, None)?;
-            let plan = Plan::new(s)?;
-            print!("{}", ipw_sim::calibrate::report(&plan, queries)?);
+        Command::Calibrate { scenario, options } => {
+            let sample = options.queries.unwrap_or(CALIBRATION_QUERIES);
+            let set = ScenarioOptions {
+                set: options.set,
+                queries: None,
+            };
+            let plan = Plan::new(load(&scenario, &set)?)?;
+            print!("{}", ipw_sim::calibrate::report(&plan, sample)?);
             Ok(())
         }
     }
@@ -83,9 +82,9 @@ fn set_threads(threads: Option<usize>) -> Result<()> {
     Ok(())
 }
 
-fn load(path: &Path, set: &[String], queries: Option<u64>) -> Result<Scenario> {
-    let mut s = Scenario::load_with(path, set)?;
-    if let Some(q) = queries {
+fn load(path: &Path, options: &ScenarioOptions) -> Result<Scenario> {
+    let mut s = Scenario::load_with(path, &options.set)?;
+    if let Some(q) = options.queries {
         anyhow::ensure!(q >= 1, "--queries: expected at least 1");
         s.trace.queries = Some(q);
         if s.trace.horizon_hours.is_none() {
@@ -95,10 +94,10 @@ fn load(path: &Path, set: &[String], queries: Option<u64>) -> Result<Scenario> {
     Ok(s)
 }
 
-fn run_one(scenario: Scenario, out: &Path, quiet: bool) -> Result<()> {
+fn run_one(scenario: Scenario, out: &Path, options: &RunOptions) -> Result<()> {
     let started = std::time::Instant::now();
     let plan = Plan::new(scenario)?;
-    let bar = if quiet {
+    let bar = if options.quiet {
         ProgressBar::hidden()
     } else {
         ProgressBar::new(plan.work())

@@ -38,7 +38,7 @@ pub enum Purpose {
     FamilyNoise = 3,
     /// Per (query, model) capability noise (the optional non-nested term).
     ModelNoise = 4,
-    /// The router's own coin flips, keyed by (sweep point, query).
+    /// The router's own coin flips, keyed by query (shared by all points, see `router`).
     Router = 5,
 }
 

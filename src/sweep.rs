@@ -99,6 +99,7 @@ impl Plan {
                 )));
             }
         }
+        // The only service so far; the event-driven core adds a match arm here.
         let ServiceKind::FixedBatch = f.service;
         let endpoint = |model: &str,
                         acc: &str,
