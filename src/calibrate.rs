@@ -11,8 +11,9 @@
 
 use crate::profile::Catalogue;
 use crate::sim::FlopsParams;
-use crate::sweep::Plan;
-use crate::workload::{Workload, WorkloadError, WorkloadSpec, LOCAL_ACTIVE_PARAMS_LIMIT_B};
+use crate::sweep::{Plan, RunError};
+use crate::trace::Query;
+use crate::workload::{Workload, WorkloadSpec, LOCAL_ACTIVE_PARAMS_LIMIT_B};
 use std::fmt::Write;
 
 /// One published value of Tables 8/9: task family, threshold (B params, total), whether
@@ -163,19 +164,16 @@ pub const NOMINAL_SIZE_SLACK: f64 = 1.1;
 /// Oracle compute savings per task family for a pool (indices into `w.models`), with the
 /// cloud model at index `cloud`.
 fn threshold_savings(
-    plan: &Plan,
     w: &Workload,
     params: &[f64],
     pool: &[usize],
     cloud: usize,
-    n: u64,
+    queries: &[Query],
 ) -> Vec<f64> {
-    let trace = plan.scaled_trace();
     let mut base = vec![0.0; w.tasks.len()];
     let mut hybrid = vec![0.0; w.tasks.len()];
-    for i in 0..n.min(trace.len()) {
-        let q = trace.query(i);
-        let a = w.attributes(i);
+    for q in queries {
+        let a = w.attributes(q.index);
         let tokens = f64::from(q.input_tokens) + f64::from(q.output_tokens);
         let smallest = pool
             .iter()
@@ -193,17 +191,18 @@ fn threshold_savings(
 }
 
 /// The calibration report of a scenario, as text; evaluates `n` queries.
-pub fn report(plan: &Plan, n: u64) -> Result<String, WorkloadError> {
+pub fn report(plan: &Plan, n: u64) -> Result<String, RunError> {
     let cat: &Catalogue = &plan.catalogue;
     let w = &plan.workload;
-    let n = n.min(plan.scaled_trace().len());
+    let queries = plan.first_queries(n as usize)?;
+    let n = queries.len() as u64;
     let mut out = String::new();
     let mut task_n = vec![0u64; w.tasks.len()];
     let mut hits = vec![vec![0u64; w.models.len()]; w.tasks.len()];
     let mut pool_any = vec![0u64; w.tasks.len()];
     let pool_mask: u32 = (0..plan.scenario.fleet.local_models.len()).fold(0, |m, i| m | 1 << i);
-    for i in 0..n {
-        let a = w.attributes(i);
+    for q in &queries {
+        let a = w.attributes(q.index);
         let t = a.task as usize;
         task_n[t] += 1;
         for (m, h) in hits[t].iter_mut().enumerate() {
@@ -311,8 +310,8 @@ pub fn report(plan: &Plan, n: u64) -> Result<String, WorkloadError> {
                     && (row.with_gpt_oss || models[m].family != "gpt-oss")
             })
             .collect();
-        let sim_active = threshold_savings(plan, &all, &active, &pool, cloud, n)[t];
-        let sim_total = threshold_savings(plan, &all, &total, &pool, cloud, n)[t];
+        let sim_active = threshold_savings(&all, &active, &pool, cloud, &queries)[t];
+        let sim_total = threshold_savings(&all, &total, &pool, cloud, &queries)[t];
         let _ = writeln!(
             out,
             "{:<17} {:>8}B {:<13} {:>7.1} {:>7.1} {:>7.1} {:>+7.1}  {}",

@@ -14,7 +14,7 @@
 //! let set = ["trace.queries=20000".to_string()];
 //! let scenario = Scenario::load_with("scenarios/paper-fig4.toml".as_ref(), &set)?;
 //! let plan = Plan::new(scenario)?;
-//! let result = plan.run(&|_queries_done| {});
+//! let result = plan.run(&|_queries_done| {})?;
 //! let oracle = result.points.iter().find(|p| p.router.label() == "oracle").unwrap();
 //! assert_eq!(oracle.summary.queries, 20_000);
 //! assert!(oracle.summary.local_share > 0.5);

@@ -97,10 +97,10 @@ fn load(path: &Path, options: &ScenarioOptions) -> Result<Scenario> {
 fn run_one(scenario: Scenario, out: &Path, options: &RunOptions) -> Result<()> {
     let started = std::time::Instant::now();
     let plan = Plan::new(scenario)?;
-    let bar = if options.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(plan.work())
+    let bar = match (options.quiet, plan.work()) {
+        (true, _) => ProgressBar::hidden(),
+        (false, Some(n)) => ProgressBar::new(n),
+        (false, None) => ProgressBar::no_length(),
     };
     bar.set_style(
         ProgressStyle::with_template(
@@ -112,6 +112,10 @@ fn run_one(scenario: Scenario, out: &Path, options: &RunOptions) -> Result<()> {
     bar.set_message(plan.scenario.name.clone());
     let result = plan.run(&|n| bar.inc(n));
     bar.finish_and_clear();
+    let result = result?;
+    for w in result.source.warnings() {
+        eprintln!("warning: {}: {w}", plan.scenario.trace.path.display());
+    }
     let written: Vec<PathBuf> = ipw_sim::report::write_results(out, &plan, &result)?;
     print!("{}", ipw_sim::report::summary_text(&plan, &result));
     eprintln!(

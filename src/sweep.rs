@@ -1,21 +1,27 @@
 //! Running a scenario: load its inputs once, expand the sweep, evaluate every point in
 //! parallel, and derive savings against the all-cloud baseline.
 //!
-//! Work is split into fixed chunks of queries; each (point, chunk) pair is evaluated on any
-//! rayon thread and the chunk totals of a point are merged in chunk order, so results are
-//! byte-identical whatever the number of threads (DESIGN.md invariant 4).
+//! The query source is read in batches of [`BATCH`] queries, so memory is bounded whatever the
+//! trace's length. Each batch is split into chunks of [`CHUNK`] queries; each (point, chunk)
+//! pair is evaluated on any rayon thread and the chunk totals of a point are merged in chunk
+//! order, so results are byte-identical whatever the number of threads (DESIGN.md invariant 4).
 
 use crate::metrics::{Summary, Totals};
 use crate::profile::{Catalogue, ProfileError};
 use crate::router::{Router, RouterConfig};
 use crate::scenario::{Scenario, ScenarioError, ServiceKind};
 use crate::sim::{evaluate, Context, EndpointProfile, FixedBatch};
-use crate::trace::{ReadOptions, Rescale, ScaledTrace, Trace, TraceError};
+use crate::trace::{
+    Query, QuerySource, ReadOptions, Rescale, ScaledTrace, SourceStats, Trace, TraceError,
+};
 use crate::workload::{Workload, WorkloadError, WorkloadSpec};
 use rayon::prelude::*;
 
 /// Queries per work unit. Fixed, so that the summation order never depends on the machine.
-pub const CHUNK: u64 = 1 << 16;
+pub const CHUNK: usize = 1 << 16;
+
+/// Queries read from the source at a time (a whole number of chunks).
+pub const BATCH: usize = 16 * CHUNK;
 
 /// Anything that can stop a run.
 #[derive(Debug, thiserror::Error)]
@@ -39,7 +45,7 @@ pub enum RunError {
 pub struct Plan {
     pub scenario: Scenario,
     pub catalogue: Catalogue,
-    pub trace: Trace,
+    pub trace: std::sync::Arc<Trace>,
     pub workload: Workload,
     pub service: FixedBatch,
     pub points: Vec<RouterConfig>,
@@ -61,19 +67,21 @@ pub struct PointResult {
 pub struct SweepResult {
     pub points: Vec<PointResult>,
     pub baseline: Totals,
+    /// What the query source read and left out.
+    pub source: SourceStats,
 }
 
 impl Plan {
     /// Load the scenario's catalogue and trace and build its workload and service.
     pub fn new(scenario: Scenario) -> Result<Plan, RunError> {
         let catalogue = Catalogue::load(&scenario.profiles)?;
-        let trace = Trace::read(
+        let trace = std::sync::Arc::new(Trace::read(
             &scenario.trace.path,
             &ReadOptions {
                 format: scenario.trace.format,
                 keep_failures: scenario.trace.keep_failures,
             },
-        )?;
+        )?);
         let f = &scenario.fleet;
         let fleet_error = |message: String| RunError::Fleet {
             path: scenario.path.clone(),
@@ -175,26 +183,42 @@ impl Plan {
         })
     }
 
-    /// The queries every point replays.
-    pub fn scaled_trace(&self) -> ScaledTrace<'_> {
-        match (
-            self.scenario.trace.queries,
-            self.scenario.trace.horizon_hours,
-        ) {
-            (Some(queries), Some(h)) => ScaledTrace::new(
-                &self.trace,
-                Rescale {
-                    queries,
-                    horizon_s: h * 3600.0,
-                },
-            ),
-            _ => ScaledTrace::as_recorded(&self.trace),
+    /// A fresh source of the queries every point replays.
+    pub fn source(&self) -> Result<Box<dyn QuerySource>, RunError> {
+        let trace = self.trace.clone();
+        Ok(Box::new(
+            match (
+                self.scenario.trace.queries,
+                self.scenario.trace.horizon_hours,
+            ) {
+                (Some(queries), Some(h)) => ScaledTrace::new(
+                    trace,
+                    Rescale {
+                        queries,
+                        horizon_s: h * 3600.0,
+                    },
+                ),
+                _ => ScaledTrace::as_recorded(trace),
+            },
+        ))
+    }
+
+    /// The first `n` queries of the run (fewer if the source is shorter).
+    pub fn first_queries(&self, n: usize) -> Result<Vec<Query>, RunError> {
+        let mut source = self.source()?;
+        let mut out = Vec::with_capacity(n.min(BATCH));
+        while out.len() < n {
+            let before = out.len();
+            source.next_batch(&mut out, (n - before).min(BATCH))?;
+            if out.len() == before {
+                break;
+            }
         }
+        Ok(out)
     }
 
     fn context(&self) -> Context<'_, FixedBatch> {
         Context {
-            trace: self.scaled_trace(),
             workload: &self.workload,
             service: &self.service,
             pool_in_workload: self.pool_in_workload.clone(),
@@ -203,20 +227,20 @@ impl Plan {
         }
     }
 
-    /// Evaluate one router on queries `range` of the scaled trace, on the calling thread.
-    pub fn evaluate(&self, router: &RouterConfig, range: std::ops::Range<u64>) -> Totals {
+    /// Evaluate one router on `queries`, on the calling thread.
+    pub fn evaluate(&self, router: &RouterConfig, queries: &[Query]) -> Totals {
         evaluate(
             &self.context(),
             &Router::new(router.clone(), self.scenario.seed),
-            range,
+            queries,
         )
     }
 
-    /// Evaluate every point (and the all-cloud baseline if it is not one of them).
-    /// `progress` is called with the number of queries finished, from any thread.
-    pub fn run(&self, progress: &(dyn Fn(u64) + Sync)) -> SweepResult {
+    /// Evaluate every point (and the all-cloud baseline if it is not one of them), streaming
+    /// the source in batches. `progress` is called with the number of queries finished, from
+    /// any thread.
+    pub fn run(&self, progress: &(dyn Fn(u64) + Sync)) -> Result<SweepResult, RunError> {
         let ctx = self.context();
-        let n = ctx.trace.len();
         let mut configs = self.points.clone();
         let baseline_index = configs
             .iter()
@@ -229,25 +253,32 @@ impl Plan {
             .iter()
             .map(|c| Router::new(c.clone(), self.scenario.seed))
             .collect();
-        let chunks = n.div_ceil(CHUNK);
-        let units: Vec<(usize, u64)> = (0..routers.len())
-            .flat_map(|p| (0..chunks).map(move |c| (p, c)))
-            .collect();
-        let partial: Vec<Totals> = units
-            .par_iter()
-            .map(|&(p, c)| {
-                let range = c * CHUNK..((c + 1) * CHUNK).min(n);
-                let len = range.end - range.start;
-                let t = evaluate(&ctx, &routers[p], range);
-                progress(len);
-                t
-            })
-            .collect();
         let mut totals: Vec<Totals> = (0..routers.len())
             .map(|_| Totals::new(self.workload.tasks.len(), self.service.local.len()))
             .collect();
-        for (&(p, _), t) in units.iter().zip(&partial) {
-            totals[p].merge(t);
+        let mut source = self.source()?;
+        let mut batch = Vec::with_capacity(BATCH);
+        loop {
+            batch.clear();
+            source.next_batch(&mut batch, BATCH)?;
+            if batch.is_empty() {
+                break;
+            }
+            let chunks: Vec<&[Query]> = batch.chunks(CHUNK).collect();
+            let units: Vec<(usize, usize)> = (0..routers.len())
+                .flat_map(|p| (0..chunks.len()).map(move |c| (p, c)))
+                .collect();
+            let partial: Vec<Totals> = units
+                .par_iter()
+                .map(|&(p, c)| {
+                    let t = evaluate(&ctx, &routers[p], chunks[c]);
+                    progress(chunks[c].len() as u64);
+                    t
+                })
+                .collect();
+            for (&(p, _), t) in units.iter().zip(&partial) {
+                totals[p].merge(t);
+            }
         }
         let baseline = totals[baseline_index].clone();
         let points = configs
@@ -260,12 +291,17 @@ impl Plan {
                 totals,
             })
             .collect();
-        SweepResult { points, baseline }
+        Ok(SweepResult {
+            points,
+            baseline,
+            source: source.stats(),
+        })
     }
 
-    /// Total queries the sweep evaluates (for a progress bar).
-    pub fn work(&self) -> u64 {
+    /// Total queries the sweep evaluates (for a progress bar), when the source knows its length.
+    pub fn work(&self) -> Option<u64> {
         let extra = u64::from(!self.points.contains(&RouterConfig::AllCloud));
-        self.scaled_trace().len() * (self.points.len() as u64 + extra)
+        let n = self.source().ok()?.len_hint()?;
+        Some(n * (self.points.len() as u64 + extra))
     }
 }

@@ -34,7 +34,7 @@ fn invariant_1_every_arrival_completes_exactly_once_and_tiers_add_up() {
             r#"sweep.router=[{kind="all-cloud"},{kind="oracle"},{kind="accuracy",p=[0.3,0.8],misroute=["paper","wrong-local","escalate"]}]"#,
         ],
     );
-    let r = p.run(&|_| {});
+    let r = p.run(&|_| {}).unwrap();
     assert_eq!(r.points.len(), 8);
     for pt in &r.points {
         let t = &pt.totals;
@@ -66,33 +66,35 @@ fn invariant_4_results_are_byte_identical_across_thread_counts() {
         .num_threads(1)
         .build()
         .unwrap()
-        .install(|| p.run(&|_| {}));
+        .install(|| p.run(&|_| {}).unwrap());
     let three = rayon::ThreadPoolBuilder::new()
         .num_threads(3)
         .build()
         .unwrap()
-        .install(|| p.run(&|_| {}));
+        .install(|| p.run(&|_| {}).unwrap());
     for (a, b) in one.points.iter().zip(&three.points) {
         assert_eq!(a.totals, b.totals);
         assert_eq!(a.totals.energy_j.to_bits(), b.totals.energy_j.to_bits());
         assert_eq!(a.summary, b.summary);
     }
     // And across runs of the same plan.
-    let again = p.run(&|_| {});
+    let again = p.run(&|_| {}).unwrap();
     assert_eq!(format!("{:?}", again.points), format!("{:?}", one.points));
 }
 
 #[test]
 fn invariant_4_query_attributes_do_not_depend_on_the_sweep_or_on_other_points() {
     // The oracle point alone, and inside the full sweep, sees the same queries.
-    let alone = plan(30_000, &[r#"sweep.router=[{kind="oracle"}]"#]).run(&|_| {});
-    let full = plan(30_000, &[]).run(&|_| {});
+    let alone = plan(30_000, &[r#"sweep.router=[{kind="oracle"}]"#])
+        .run(&|_| {})
+        .unwrap();
+    let full = plan(30_000, &[]).run(&|_| {}).unwrap();
     assert_eq!(alone.points[0].totals, *find(&full, "oracle"));
 }
 
 #[test]
 fn invariant_5_p1_equals_oracle_p0_equals_all_cloud_and_savings_are_linear_in_p() {
-    let r = plan(400_000, &[]).run(&|_| {});
+    let r = plan(400_000, &[]).run(&|_| {}).unwrap();
     assert_eq!(find(&r, "accuracy(p=1)"), find(&r, "oracle"));
     assert_eq!(find(&r, "accuracy(p=0)"), find(&r, "all-cloud"));
     let oracle = &r
@@ -133,7 +135,7 @@ fn invariant_5_limits_hold_for_the_other_misroute_kinds_too() {
             r#"sweep.router=[{kind="all-cloud"},{kind="oracle"},{kind="accuracy",p=[0.0,1.0],misroute=["wrong-local","escalate"]}]"#,
         ],
     );
-    let r = p.run(&|_| {});
+    let r = p.run(&|_| {}).unwrap();
     for m in [Misroute::WrongLocal, Misroute::Escalate] {
         let at = |p: f64| {
             let cfg = RouterConfig::Accuracy {

@@ -5,8 +5,8 @@
 //! fixed batch size, as the paper did; the event-driven core (queueing, continuous batching,
 //! idle power) implements the same trait.
 //!
-//! [`evaluate`] runs one sweep point over a range of queries and returns the totals; it is a
-//! pure function of its inputs, so ranges can be evaluated on any thread and summed in a fixed
+//! [`evaluate`] runs one sweep point over a slice of queries and returns the totals; it is a
+//! pure function of its inputs, so slices can be evaluated on any thread and summed in a fixed
 //! order (DESIGN.md invariant 4).
 
 mod fixed;
@@ -15,7 +15,7 @@ pub use fixed::{EndpointProfile, FixedBatch, FlopsParams};
 
 use crate::metrics::Totals;
 use crate::router::{Objective, Route, Router};
-use crate::trace::{Query, ScaledTrace};
+use crate::trace::Query;
 use crate::workload::Workload;
 
 /// What serving one query on one endpoint costs.
@@ -59,7 +59,6 @@ pub trait Service: Sync {
 
 /// Everything a sweep point needs besides its router. Shared by all points of a sweep.
 pub struct Context<'a, S: Service> {
-    pub trace: ScaledTrace<'a>,
     pub workload: &'a Workload,
     pub service: &'a S,
     /// Workload model index of each pool model, and of the cloud model.
@@ -90,16 +89,12 @@ impl<'a, S: Service> Context<'a, S> {
     }
 }
 
-/// Evaluate `router` on queries `range` of the context's trace.
-pub fn evaluate<S: Service>(
-    ctx: &Context<'_, S>,
-    router: &Router,
-    range: std::ops::Range<u64>,
-) -> Totals {
+/// Evaluate `router` on `queries` (consecutive queries of the run, in order).
+pub fn evaluate<S: Service>(ctx: &Context<'_, S>, router: &Router, queries: &[Query]) -> Totals {
     let mut t = Totals::new(ctx.workload.tasks.len(), ctx.service.local_models());
     let objective = router.config().objective();
-    for index in range {
-        let q = ctx.trace.query(index);
+    for &q in queries {
+        let index = q.index;
         let attrs = ctx.workload.attributes(index);
         let task = attrs.task as usize;
         let target = ctx.oracle_target(&q, attrs.solved, objective);

@@ -1,15 +1,17 @@
-//! Arrival traces: reading real trace files into queries, and rescaling them to a target volume.
+//! Arrival traces: reading real trace files into queries, and replaying them at a target volume.
 //!
-//! A trace is read once into memory as compact rows (16 bytes each) and then replayed, possibly
-//! looped and time-compressed, by [`ScaledTrace`], which can produce any query by index without
-//! materialising the scaled trace. That keeps a full-volume replay (the paper's 80.2M queries a
-//! day) at the memory cost of the source file.
+//! The simulation pulls queries from a [`QuerySource`] in batches. The "loop and compress"
+//! replay ([`ScaledTrace`]) reads the source trace once into memory as compact rows (16 bytes
+//! each) and produces any query by index without materialising the scaled trace, so the paper's
+//! 80.2M-query day costs the memory of the source file.
 
 mod format;
 mod rescale;
+mod source;
 
 pub use format::TraceFormat;
 pub use rescale::{Rescale, ScaledTrace};
+pub use source::{QuerySource, SourceStats};
 
 use std::path::{Path, PathBuf};
 

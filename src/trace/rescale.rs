@@ -13,7 +13,7 @@
 //!
 //! With no target, the trace plays once as recorded.
 
-use super::{Query, Trace};
+use super::{Query, QuerySource, SourceStats, Trace, TraceError};
 
 /// The target volume of a replay.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -24,37 +24,42 @@ pub struct Rescale {
     pub horizon_s: f64,
 }
 
-/// A source trace replayed at some volume. Cheap to share between threads.
+/// A source trace replayed at some volume. Cheap to share between threads; also a
+/// [`QuerySource`] that yields its queries in order.
 #[derive(Clone, Debug)]
-pub struct ScaledTrace<'a> {
-    trace: &'a Trace,
+pub struct ScaledTrace {
+    trace: std::sync::Arc<Trace>,
     queries: u64,
     period_s: f64,
     /// Multiply source seconds by this to get scaled seconds.
     time_factor: f64,
+    /// The next query a [`QuerySource`] read yields.
+    next: u64,
 }
 
-impl<'a> ScaledTrace<'a> {
+impl ScaledTrace {
     /// The trace replayed once as recorded.
-    pub fn as_recorded(trace: &'a Trace) -> Self {
+    pub fn as_recorded(trace: std::sync::Arc<Trace>) -> Self {
         ScaledTrace {
-            trace,
             queries: trace.len() as u64,
             period_s: trace.period_s(),
             time_factor: 1.0,
+            trace,
+            next: 0,
         }
     }
 
     /// The trace looped and time-scaled so that `target.queries` queries span
     /// `target.horizon_s` seconds.
-    pub fn new(trace: &'a Trace, target: Rescale) -> Self {
+    pub fn new(trace: std::sync::Arc<Trace>, target: Rescale) -> Self {
         let period_s = trace.period_s();
         let copies = target.queries as f64 / trace.len() as f64;
         ScaledTrace {
-            trace,
             queries: target.queries,
             period_s,
             time_factor: target.horizon_s / (copies * period_s),
+            trace,
+            next: 0,
         }
     }
 
@@ -84,6 +89,30 @@ impl<'a> ScaledTrace<'a> {
             arrival_s: (copy as f64 * self.period_s + r.arrival_s) * self.time_factor,
             input_tokens: r.input_tokens,
             output_tokens: r.output_tokens,
+        }
+    }
+}
+
+impl QuerySource for ScaledTrace {
+    fn next_batch(&mut self, out: &mut Vec<Query>, max: usize) -> Result<(), TraceError> {
+        let end = (self.next + max as u64).min(self.queries);
+        out.extend((self.next..end).map(|i| self.query(i)));
+        self.next = end;
+        Ok(())
+    }
+
+    fn len_hint(&self) -> Option<u64> {
+        Some(self.queries)
+    }
+
+    fn stats(&self) -> SourceStats {
+        let n = self.trace.len() as u64;
+        SourceStats {
+            rows_read: self.trace.len() as u64 + self.trace.failures,
+            failures: self.trace.failures,
+            reordered: self.trace.reordered,
+            loops: self.next.saturating_sub(1) / n,
+            ..SourceStats::default()
         }
     }
 }

@@ -126,7 +126,7 @@ fn rescaling_gives_the_exact_count_over_the_horizon_in_order() {
         read_str("arrived_at,num_prefill_tokens,num_decode_tokens\n0,1,1\n1,2,2\n3,3,3\n").unwrap();
     // period = 3 * 3/2 = 4.5 s; 1000 queries over 100 s.
     let s = ScaledTrace::new(
-        &t,
+        std::sync::Arc::new(t.clone()),
         Rescale {
             queries: 1000,
             horizon_s: 100.0,
@@ -140,7 +140,19 @@ fn rescaling_gives_the_exact_count_over_the_horizon_in_order() {
     assert!((next_copy_start - 100.0).abs() < 1e-9);
     assert!(qs.last().unwrap().arrival_s < 100.0);
     assert_eq!(qs[4].input_tokens, 2);
-    let recorded = ScaledTrace::as_recorded(&t);
+    // As a source, it yields the same queries in batches.
+    let mut source = s.clone();
+    let mut streamed = Vec::new();
+    loop {
+        let before = streamed.len();
+        source.next_batch(&mut streamed, 64).unwrap();
+        if streamed.len() == before {
+            break;
+        }
+    }
+    assert_eq!(streamed, qs);
+    assert_eq!(source.stats().loops, 333);
+    let recorded = ScaledTrace::as_recorded(std::sync::Arc::new(t));
     assert_eq!(recorded.len(), 3);
     assert_eq!(recorded.query(2).arrival_s, 3.0);
 }

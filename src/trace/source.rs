@@ -1,0 +1,56 @@
+//! Query sources: anything that yields queries in arrival order, a batch at a time.
+//!
+//! The runner pulls fixed-size batches, evaluates them and drops them, so memory is bounded by
+//! the batch size whatever the length of the trace. Sources number their queries 0, 1, 2, ...
+//! in the order they yield them; that index keys every random attribute of a query.
+
+use super::{Query, TraceError};
+
+/// Counts a source keeps about what it read and what it left out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SourceStats {
+    /// Rows read from the file(s), including ones later left out.
+    pub rows_read: u64,
+    /// Rows dropped as failed requests (zero response tokens).
+    pub failures: u64,
+    /// Rows left out by a filter (model, log type, time window) or by thinning.
+    pub filtered: u64,
+    /// Malformed rows skipped (only with `skip_invalid`).
+    pub skipped_invalid: u64,
+    /// Rows that arrived out of time order and were put back in order.
+    pub reordered: u64,
+    /// Times the source was replayed from its start to reach the horizon.
+    pub loops: u64,
+}
+
+impl SourceStats {
+    /// Human-readable notes for stderr (one per non-zero count worth a warning).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.reordered > 0 {
+            w.push(format!(
+                "{} rows were out of time order and were sorted",
+                self.reordered
+            ));
+        }
+        if self.skipped_invalid > 0 {
+            w.push(format!(
+                "{} malformed rows were skipped",
+                self.skipped_invalid
+            ));
+        }
+        w
+    }
+}
+
+/// A stream of queries in arrival order.
+pub trait QuerySource: Send {
+    /// Append up to `max` next queries to `out`. Appends nothing at the end of the stream.
+    fn next_batch(&mut self, out: &mut Vec<Query>, max: usize) -> Result<(), TraceError>;
+
+    /// The number of queries the source will yield, when known in advance.
+    fn len_hint(&self) -> Option<u64>;
+
+    /// What the source has read and left out so far.
+    fn stats(&self) -> SourceStats;
+}
