@@ -114,7 +114,13 @@ fn run_one(scenario: Scenario, out: &Path, options: &RunOptions) -> Result<()> {
     bar.finish_and_clear();
     let result = result?;
     for w in result.source.warnings() {
-        eprintln!("warning: {}: {w}", plan.scenario.trace.path.display());
+        let path = plan
+            .scenario
+            .trace
+            .path
+            .as_deref()
+            .unwrap_or(Path::new("trace"));
+        eprintln!("warning: {}: {w}", path.display());
     }
     let written: Vec<PathBuf> = ipw_sim::report::write_results(out, &plan, &result)?;
     print!("{}", ipw_sim::report::summary_text(&plan, &result));

@@ -38,6 +38,10 @@ pub enum Purpose {
     FamilyNoise = 3,
     /// Per (query, model) capability noise (the optional non-nested term).
     ModelNoise = 4,
+    /// Thinning and replication coins of a rate-scaled trace, keyed by source row.
+    Thinning = 6,
+    /// Synthetic trace generation, keyed by window.
+    Synthesis = 7,
     /// The router's own coin flips, keyed by query (shared by all points, see `router`).
     Router = 5,
 }

@@ -5,7 +5,7 @@
 
 use crate::router::RouterConfig;
 use crate::sim::FlopsParams;
-use crate::trace::TraceFormat;
+use crate::trace::TraceSpec;
 use crate::workload::Correlation;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -42,25 +42,6 @@ pub fn one_line_toml_error(e: &toml::de::Error, text: Option<&str>) -> String {
         }
         _ => message,
     }
-}
-
-/// Where the queries come from.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct TraceSpec {
-    /// Trace file (relative to the scenario file).
-    pub path: PathBuf,
-    /// Layout; detected from the header when absent.
-    #[serde(default)]
-    pub format: Option<TraceFormat>,
-    #[serde(default)]
-    pub keep_failures: bool,
-    /// Rescale to this many queries ("loop and compress", see `trace::rescale`); needs
-    /// `horizon_hours`.
-    #[serde(default)]
-    pub queries: Option<u64>,
-    #[serde(default)]
-    pub horizon_hours: Option<f64>,
 }
 
 fn default_correlation() -> Correlation {
@@ -218,7 +199,7 @@ impl Scenario {
         s.path = path.to_path_buf();
         let base = path.parent().unwrap_or(Path::new("."));
         s.profiles = base.join(&s.profiles);
-        s.trace.path = base.join(&s.trace.path);
+        s.trace.path = s.trace.path.as_ref().map(|p| base.join(p));
         s.validate()?;
         Ok(s)
     }
@@ -235,25 +216,12 @@ impl Scenario {
         if self.name.trim().is_empty() {
             return Err(self.invalid("name", "expected a non-empty name"));
         }
-        match (self.trace.queries, self.trace.horizon_hours) {
-            (Some(0), _) => return Err(self.invalid("trace.queries", "expected at least 1 query")),
-            (Some(_), Some(h)) if !(h.is_finite() && h > 0.0) => {
-                return Err(self.invalid(
-                    "trace.horizon_hours",
-                    format!("expected a positive number of hours, got {h}"),
-                ))
-            }
-            (Some(_), None) => {
-                return Err(
-                    self.invalid("trace.horizon_hours", "required when trace.queries is set")
-                )
-            }
-            (None, Some(_)) => {
-                return Err(
-                    self.invalid("trace.queries", "required when trace.horizon_hours is set")
-                )
-            }
-            _ => {}
+        if let Err(message) = self.trace.validate() {
+            let field = message.split(':').next().unwrap_or("trace").to_string();
+            let message = message
+                .split_once(": ")
+                .map_or(message.clone(), |(_, m)| m.to_string());
+            return Err(self.invalid(&field, message));
         }
         if self.workload.mix.is_empty()
             || self

@@ -11,9 +11,7 @@ use crate::profile::{Catalogue, ProfileError};
 use crate::router::{Router, RouterConfig};
 use crate::scenario::{Scenario, ScenarioError, ServiceKind};
 use crate::sim::{evaluate, Context, EndpointProfile, FixedBatch};
-use crate::trace::{
-    Query, QuerySource, ReadOptions, Rescale, ScaledTrace, SourceStats, Trace, TraceError,
-};
+use crate::trace::{Query, QuerySource, Replay, SourceStats, TraceError};
 use crate::workload::{Workload, WorkloadError, WorkloadSpec};
 use rayon::prelude::*;
 
@@ -45,7 +43,8 @@ pub enum RunError {
 pub struct Plan {
     pub scenario: Scenario,
     pub catalogue: Catalogue,
-    pub trace: std::sync::Arc<Trace>,
+    /// The prepared trace replay (opens a fresh source per run).
+    pub replay: Replay,
     pub workload: Workload,
     pub service: FixedBatch,
     pub points: Vec<RouterConfig>,
@@ -75,13 +74,7 @@ impl Plan {
     /// Load the scenario's catalogue and trace and build its workload and service.
     pub fn new(scenario: Scenario) -> Result<Plan, RunError> {
         let catalogue = Catalogue::load(&scenario.profiles)?;
-        let trace = std::sync::Arc::new(Trace::read(
-            &scenario.trace.path,
-            &ReadOptions {
-                format: scenario.trace.format,
-                keep_failures: scenario.trace.keep_failures,
-            },
-        )?);
+        let replay = scenario.trace.prepare(scenario.seed)?;
         let f = &scenario.fleet;
         let fleet_error = |message: String| RunError::Fleet {
             path: scenario.path.clone(),
@@ -173,7 +166,7 @@ impl Plan {
         Ok(Plan {
             scenario,
             catalogue,
-            trace,
+            replay,
             workload,
             service: FixedBatch { local, cloud },
             points,
@@ -185,22 +178,7 @@ impl Plan {
 
     /// A fresh source of the queries every point replays.
     pub fn source(&self) -> Result<Box<dyn QuerySource>, RunError> {
-        let trace = self.trace.clone();
-        Ok(Box::new(
-            match (
-                self.scenario.trace.queries,
-                self.scenario.trace.horizon_hours,
-            ) {
-                (Some(queries), Some(h)) => ScaledTrace::new(
-                    trace,
-                    Rescale {
-                        queries,
-                        horizon_s: h * 3600.0,
-                    },
-                ),
-                _ => ScaledTrace::as_recorded(trace),
-            },
-        ))
+        Ok(self.replay.open()?)
     }
 
     /// The first `n` queries of the run (fewer if the source is shorter).

@@ -36,13 +36,14 @@ fn the_paper_scenario_expands_to_thirteen_points_in_file_order() {
     assert!(s
         .trace
         .path
+        .unwrap()
         .ends_with("scenarios/../traces/azure/AzureLLMInferenceTrace_conv_2023.csv"));
 }
 
 #[test]
 fn relative_paths_are_resolved_against_the_scenario_folder() {
     let s = parse(MINIMAL).unwrap();
-    assert_eq!(s.trace.path, Path::new("dir/trace.csv"));
+    assert_eq!(s.trace.path.as_deref(), Some(Path::new("dir/trace.csv")));
     assert_eq!(s.profiles, Path::new("dir/../hardware-profiles"));
     assert_eq!(
         s.points().unwrap(),

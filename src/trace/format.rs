@@ -1,90 +1,291 @@
-//! The trace layouts we read, by column name (never by position).
+//! Trace layouts and field parsing: which columns hold time, prompt and response tokens, in
+//! which unit, for every layout we read. Columns are always found by name, never by position.
 
-use super::{ReadOptions, Trace, TraceError, TraceRow};
+use super::TraceError;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::Path;
 
-/// A known trace layout.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+/// A trace layout: a known preset, or a generic container with a column map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TraceFormat {
     /// Azure LLM inference trace 2023 (Splitwise): `TIMESTAMP,ContextTokens,GeneratedTokens`,
     /// wall-clock timestamps with fractional seconds.
     #[serde(rename = "azure-2023")]
     Azure2023,
-    /// BurstGPT (all releases): `Timestamp` in integer seconds, `Request tokens`,
-    /// `Response tokens`; other columns (`Model`, `Log Type`, `Session ID`, ...) are ignored.
+    /// Azure LLM inference trace 2024 (week-long): the same columns, timestamps with a UTC
+    /// offset (`2024-05-10 00:00:00.009930+00:00`).
+    #[serde(rename = "azure-2024")]
+    Azure2024,
+    /// BurstGPT (all releases): `Timestamp` in seconds, `Request tokens`, `Response tokens`,
+    /// `Model`, `Log Type` (and, from v2, `Session ID`, `Elapsed time`).
     Burstgpt,
     /// microsoft/vidur's processed Splitwise traces: `arrived_at` (s),
     /// `num_prefill_tokens`, `num_decode_tokens`.
     Splitwise,
+    /// Any CSV file, with `columns` naming the fields.
+    Csv,
+    /// JSON Lines (one object per line), with `columns`.
+    Jsonl,
+    /// Apache Parquet, with `columns`.
+    Parquet,
 }
 
 impl fmt::Display for TraceFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             TraceFormat::Azure2023 => "azure-2023",
+            TraceFormat::Azure2024 => "azure-2024",
             TraceFormat::Burstgpt => "burstgpt",
             TraceFormat::Splitwise => "splitwise",
+            TraceFormat::Csv => "csv",
+            TraceFormat::Jsonl => "jsonl",
+            TraceFormat::Parquet => "parquet",
         })
     }
 }
 
-/// How the time column is written.
-#[derive(Clone, Copy)]
-enum TimeKind {
-    /// `YYYY-MM-DD HH:MM:SS[.fffffff]`
-    DateTime,
-    /// A number of seconds.
-    Seconds,
+/// The unit of a time column.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeUnit {
+    #[default]
+    S,
+    Ms,
+    Us,
+    Ns,
+    /// A date-time string such as `2023-11-16 18:17:03.98` or `2024-05-10T00:00:00Z`
+    /// (Parquet timestamp columns are read in their own unit).
+    Datetime,
 }
 
-struct Layout {
-    time: &'static str,
-    time_kind: TimeKind,
-    input: &'static str,
-    output: &'static str,
+impl TimeUnit {
+    /// Seconds per unit (date-times are converted to seconds when parsed).
+    pub fn seconds(self) -> f64 {
+        match self {
+            TimeUnit::S | TimeUnit::Datetime => 1.0,
+            TimeUnit::Ms => 1e-3,
+            TimeUnit::Us => 1e-6,
+            TimeUnit::Ns => 1e-9,
+        }
+    }
+}
+
+/// Which columns hold what.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Columns {
+    /// Arrival time.
+    pub time: String,
+    #[serde(default)]
+    pub time_unit: TimeUnit,
+    /// Prompt tokens.
+    pub input: String,
+    /// Response tokens.
+    pub output: String,
+    /// Optional model name column (for `trace.models`).
+    #[serde(default)]
+    pub model: Option<String>,
+    /// Optional request class / log type column (for `trace.log_types`).
+    #[serde(default)]
+    pub log_type: Option<String>,
+}
+
+/// The file container of a format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Container {
+    Csv,
+    Jsonl,
+    Parquet,
 }
 
 impl TraceFormat {
-    const ALL: [TraceFormat; 3] = [
+    pub const PRESETS: [TraceFormat; 4] = [
         TraceFormat::Azure2023,
+        TraceFormat::Azure2024,
         TraceFormat::Burstgpt,
         TraceFormat::Splitwise,
     ];
 
-    fn layout(self) -> Layout {
+    pub fn container(self) -> Container {
         match self {
-            TraceFormat::Azure2023 => Layout {
-                time: "TIMESTAMP",
-                time_kind: TimeKind::DateTime,
-                input: "ContextTokens",
-                output: "GeneratedTokens",
-            },
-            TraceFormat::Burstgpt => Layout {
-                time: "Timestamp",
-                time_kind: TimeKind::Seconds,
-                input: "Request tokens",
-                output: "Response tokens",
-            },
-            TraceFormat::Splitwise => Layout {
-                time: "arrived_at",
-                time_kind: TimeKind::Seconds,
-                input: "num_prefill_tokens",
-                output: "num_decode_tokens",
-            },
+            TraceFormat::Jsonl => Container::Jsonl,
+            TraceFormat::Parquet => Container::Parquet,
+            _ => Container::Csv,
         }
     }
 
-    /// The format whose time column appears in `header`.
-    fn detect(header: &[String]) -> Option<TraceFormat> {
-        Self::ALL
-            .into_iter()
-            .find(|f| header.iter().any(|h| h == f.layout().time))
+    /// The column map of a preset layout; `None` for the generic containers.
+    pub fn preset(self) -> Option<Columns> {
+        let c = |time: &str,
+                 unit,
+                 input: &str,
+                 output: &str,
+                 model: Option<&str>,
+                 log: Option<&str>| Columns {
+            time: time.into(),
+            time_unit: unit,
+            input: input.into(),
+            output: output.into(),
+            model: model.map(Into::into),
+            log_type: log.map(Into::into),
+        };
+        match self {
+            TraceFormat::Azure2023 | TraceFormat::Azure2024 => Some(c(
+                "TIMESTAMP",
+                TimeUnit::Datetime,
+                "ContextTokens",
+                "GeneratedTokens",
+                None,
+                None,
+            )),
+            TraceFormat::Burstgpt => Some(c(
+                "Timestamp",
+                TimeUnit::S,
+                "Request tokens",
+                "Response tokens",
+                Some("Model"),
+                Some("Log Type"),
+            )),
+            TraceFormat::Splitwise => Some(c(
+                "arrived_at",
+                TimeUnit::S,
+                "num_prefill_tokens",
+                "num_decode_tokens",
+                None,
+                None,
+            )),
+            TraceFormat::Csv | TraceFormat::Jsonl | TraceFormat::Parquet => None,
+        }
+    }
+
+    /// The preset whose time column appears in a CSV `header`.
+    pub fn detect(header: &[String]) -> Option<TraceFormat> {
+        Self::PRESETS.into_iter().find(|f| {
+            header
+                .iter()
+                .any(|h| *h == f.preset().expect("presets have columns").time)
+        })
+    }
+
+    /// A format from a file extension (`.parquet`, `.jsonl`/`.ndjson`), if it says one.
+    pub fn from_extension(path: &Path) -> Option<TraceFormat> {
+        match path.extension()?.to_str()? {
+            "parquet" | "pq" => Some(TraceFormat::Parquet),
+            "jsonl" | "ndjson" => Some(TraceFormat::Jsonl),
+            _ => None,
+        }
+    }
+
+    /// What the known layouts look like, for messages.
+    pub fn expected_layouts() -> String {
+        Self::PRESETS
+            .iter()
+            .map(|f| {
+                let c = f.preset().expect("presets have columns");
+                format!("{f} ({}, {}, {})", c.time, c.input, c.output)
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+            + "; or format = \"csv\" | \"jsonl\" | \"parquet\" with a [trace.columns] map"
     }
 }
 
-fn column(
+/// Parse a token count.
+pub fn parse_tokens(text: &str) -> Option<u32> {
+    let t = text.trim();
+    t.parse::<u32>().ok().or_else(|| {
+        // Some exports write counts as floats ("12.0").
+        t.parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v >= 0.0 && v.fract() == 0.0 && *v <= f64::from(u32::MAX))
+            .map(|v| v as u32)
+    })
+}
+
+/// Parse a time field to seconds.
+pub fn parse_time(text: &str, unit: TimeUnit) -> Option<f64> {
+    let t = text.trim();
+    match unit {
+        TimeUnit::Datetime => parse_datetime(t),
+        u => t
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(|v| v * u.seconds()),
+    }
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(b.iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0')))
+}
+
+/// Seconds since the Unix epoch of `YYYY-MM-DD[ T]HH:MM:SS[.fff...][Z|±HH:MM]`. A fast path
+/// for the fixed layout (the Azure traces have millions of rows), with the UTC offset applied;
+/// no offset means UTC.
+pub fn parse_datetime(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    if b.len() < 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b' ' || b[10] == b'T')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let (y, mo, d) = (digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?);
+    let (h, mi, se) = (
+        digits(&b[11..13])?,
+        digits(&b[14..16])?,
+        digits(&b[17..19])?,
+    );
+    if h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let date = chrono::NaiveDate::from_ymd_opt(y as i32, mo, d)?;
+    let days = i64::from(date.num_days_from_ce()) - 719_163; // days from 0001-01-01 to 1970-01-01
+    let mut rest = &b[19..];
+    let mut frac = 0.0;
+    if rest.first() == Some(&b'.') {
+        let n = rest[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        let mut scale = 0.1;
+        for &c in &rest[1..1 + n] {
+            frac += f64::from(c - b'0') * scale;
+            scale *= 0.1;
+        }
+        rest = &rest[1 + n..];
+    }
+    let offset_s: i64 = match rest {
+        [] | [b'Z'] => 0,
+        [sign @ (b'+' | b'-'), hh1, hh2, b':', mm1, mm2]
+        | [sign @ (b'+' | b'-'), hh1, hh2, mm1, mm2] => {
+            let hh = i64::from(digits(&[*hh1, *hh2])?);
+            let mm = i64::from(digits(&[*mm1, *mm2])?);
+            let o = hh * 3600 + mm * 60;
+            if *sign == b'+' {
+                o
+            } else {
+                -o
+            }
+        }
+        _ => return None,
+    };
+    let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(se) - offset_s;
+    Some(secs as f64 + frac)
+}
+
+use chrono::Datelike;
+
+/// The column index of `name` in `header`, or an error naming the file, column and format.
+pub fn column(
     path: &Path,
     header: &[String],
     name: &str,
@@ -101,134 +302,44 @@ fn column(
         })
 }
 
-fn parse_tokens(path: &Path, line: u64, column: &str, field: &[u8]) -> Result<u32, TraceError> {
-    std::str::from_utf8(field)
-        .ok()
-        .map(str::trim)
-        .and_then(|s| s.parse::<u32>().ok())
-        .ok_or_else(|| TraceError::Parse {
-            path: path.to_path_buf(),
-            line,
-            column: column.to_string(),
-            value: String::from_utf8_lossy(field).into_owned(),
-            expected: "a non-negative whole number of tokens",
-        })
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn parse_time(
-    path: &Path,
-    line: u64,
-    column: &str,
-    kind: TimeKind,
-    field: &[u8],
-) -> Result<f64, TraceError> {
-    let text = std::str::from_utf8(field).ok().map(str::trim);
-    let (value, expected) = match kind {
-        TimeKind::Seconds => (
-            text.and_then(|s| s.parse::<f64>().ok())
-                .filter(|t| t.is_finite()),
-            "a time in seconds",
-        ),
-        TimeKind::DateTime => (
-            text.and_then(|s| {
-                chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").ok()
-            })
-            .map(|dt| {
-                let t = dt.and_utc();
-                t.timestamp() as f64 + f64::from(t.timestamp_subsec_nanos()) * 1e-9
-            }),
-            "a date-time like 2023-11-16 18:17:03.9799600",
-        ),
-    };
-    value.ok_or_else(|| TraceError::Parse {
-        path: path.to_path_buf(),
-        line,
-        column: column.to_string(),
-        value: String::from_utf8_lossy(field).into_owned(),
-        expected,
-    })
-}
-
-pub(super) fn read_rows<R: std::io::Read>(
-    path: &Path,
-    reader: R,
-    options: &ReadOptions,
-) -> Result<Trace, TraceError> {
-    let csv_error = |e: csv::Error| TraceError::Csv {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(reader);
-    let header: Vec<String> = csv
-        .headers()
-        .map_err(csv_error)?
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
-        .collect();
-    let format = match options.format {
-        Some(f) => f,
-        None => TraceFormat::detect(&header).ok_or_else(|| TraceError::UnknownFormat {
-            path: path.to_path_buf(),
-            header: header.join(","),
-            expected: TraceFormat::ALL
-                .iter()
-                .map(|f| {
-                    let l = f.layout();
-                    format!("{f} ({}, {}, {})", l.time, l.input, l.output)
-                })
-                .collect::<Vec<_>>()
-                .join("; "),
-        })?,
-    };
-    let layout = format.layout();
-    let time_col = column(path, &header, layout.time, format)?;
-    let input_col = column(path, &header, layout.input, format)?;
-    let output_col = column(path, &header, layout.output, format)?;
-
-    let mut rows = Vec::new();
-    let mut failures = 0u64;
-    let mut record = csv::ByteRecord::new();
-    while csv.read_byte_record(&mut record).map_err(csv_error)? {
-        let line = record.position().map_or(0, |p| p.line());
-        let field = |i: usize| record.get(i).unwrap_or(b"");
-        let arrival_s = parse_time(path, line, layout.time, layout.time_kind, field(time_col))?;
-        let input_tokens = parse_tokens(path, line, layout.input, field(input_col))?;
-        let output_tokens = parse_tokens(path, line, layout.output, field(output_col))?;
-        if output_tokens == 0 && !options.keep_failures {
-            failures += 1;
-            continue;
+    #[test]
+    fn datetimes_parse_with_fractions_offsets_and_both_separators() {
+        let a = parse_datetime("2023-11-16 18:17:03.9799600").unwrap();
+        let via_chrono = chrono::NaiveDateTime::parse_from_str(
+            "2023-11-16 18:17:03.9799600",
+            "%Y-%m-%d %H:%M:%S%.f",
+        )
+        .unwrap()
+        .and_utc();
+        assert!((a - (via_chrono.timestamp() as f64 + 0.97996)).abs() < 1e-6);
+        assert_eq!(parse_datetime("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(parse_datetime("1970-01-01 01:00:00+01:00"), Some(0.0));
+        assert_eq!(parse_datetime("1970-01-01 00:00:00-00:30"), Some(1800.0));
+        let azure2024 = parse_datetime("2024-05-10 00:00:00.009930+00:00").unwrap();
+        assert!((azure2024 - (1_715_299_200.0 + 0.00993)).abs() < 1e-6);
+        for bad in [
+            "2023-13-01 00:00:00",
+            "2023-11-16",
+            "2023-11-16 25:00:00",
+            "2023-11-16 18:17:03.",
+            "x",
+        ] {
+            assert_eq!(parse_datetime(bad), None, "{bad}");
         }
-        rows.push(TraceRow {
-            arrival_s,
-            input_tokens,
-            output_tokens,
-        });
     }
-    if rows.is_empty() {
-        return Err(TraceError::Empty {
-            path: path.to_path_buf(),
-            failures,
-        });
+
+    #[test]
+    fn numeric_times_are_scaled_by_their_unit() {
+        assert_eq!(parse_time("1500", TimeUnit::Ms), Some(1.5));
+        assert_eq!(parse_time(" 2 ", TimeUnit::S), Some(2.0));
+        assert!((parse_time("3000000", TimeUnit::Us).unwrap() - 3.0).abs() < 1e-12);
+        assert_eq!(parse_time("nan", TimeUnit::S), None);
+        assert_eq!(parse_tokens("12.0"), Some(12));
+        assert_eq!(parse_tokens("-1"), None);
+        assert_eq!(parse_tokens("1.5"), None);
     }
-    let reordered = rows
-        .windows(2)
-        .filter(|w| w[1].arrival_s < w[0].arrival_s)
-        .count() as u64;
-    if reordered > 0 {
-        rows.sort_by(|a, b| a.arrival_s.total_cmp(&b.arrival_s));
-    }
-    let t0 = rows[0].arrival_s;
-    for r in &mut rows {
-        r.arrival_s -= t0;
-    }
-    Ok(Trace {
-        path: path.to_path_buf(),
-        format,
-        rows,
-        failures,
-        reordered,
-    })
 }

@@ -108,11 +108,8 @@ impl QuerySource for ScaledTrace {
     fn stats(&self) -> SourceStats {
         let n = self.trace.len() as u64;
         SourceStats {
-            rows_read: self.trace.len() as u64 + self.trace.failures,
-            failures: self.trace.failures,
-            reordered: self.trace.reordered,
             loops: self.next.saturating_sub(1) / n,
-            ..SourceStats::default()
+            ..self.trace.stats.clone()
         }
     }
 }

@@ -1,12 +1,37 @@
 use super::*;
 use std::path::Path;
 
-fn read_str(text: &str) -> Result<Trace, TraceError> {
-    Trace::from_reader(Path::new("t.csv"), text.as_bytes(), &ReadOptions::default())
+/// Write `text` to a file named `name` in a fresh temporary folder.
+fn file(name: &str, text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
 }
 
-fn manifest(rel: &str) -> std::path::PathBuf {
+fn read_str(text: &str) -> Result<Trace, TraceError> {
+    let (_d, p) = file("t.csv", text);
+    Trace::read(&p, &ReadOptions::default())
+}
+
+fn manifest(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// Everything a source yields.
+fn drain(mut s: Box<dyn QuerySource>) -> Result<Vec<Query>, TraceError> {
+    let mut out = Vec::new();
+    loop {
+        let before = out.len();
+        s.next_batch(&mut out, 1000)?;
+        if out.len() == before {
+            return Ok(out);
+        }
+    }
+}
+
+fn spec(path: &Path) -> TraceSpec {
+    toml::from_str(&format!("path = {:?}", path.to_str().unwrap())).unwrap()
 }
 
 #[test]
@@ -18,7 +43,7 @@ fn reads_the_azure_2023_conversation_trace() {
     .unwrap();
     assert_eq!(t.format, TraceFormat::Azure2023);
     assert_eq!(t.len(), 19_366);
-    assert_eq!(t.failures, 0);
+    assert_eq!(t.stats.failures, 0);
     assert_eq!(t.rows[0].arrival_s, 0.0);
     assert_eq!((t.rows[0].input_tokens, t.rows[0].output_tokens), (374, 44));
     // 18:15:46.6805900 -> 18:15:50.9951690
@@ -29,6 +54,37 @@ fn reads_the_azure_2023_conversation_trace() {
 }
 
 #[test]
+fn reads_the_azure_2023_code_trace_and_its_splitwise_copy_identically() {
+    let azure = Trace::read(
+        &manifest("traces/azure/AzureLLMInferenceTrace_code_2023.csv"),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(azure.len(), 8_819);
+    assert!(azure
+        .rows
+        .windows(2)
+        .all(|w| w[0].arrival_s <= w[1].arrival_s));
+}
+
+#[test]
+fn reads_azure_2024_timestamps_with_a_utc_offset() {
+    let (_d, p) = file(
+        "a.csv",
+        "TIMESTAMP,ContextTokens,GeneratedTokens\n2024-05-10 00:00:00.009930+00:00,100,10\n2024-05-10 00:00:01.509930+00:00,200,20\n",
+    );
+    let t = Trace::read(
+        &p,
+        &ReadOptions {
+            format: Some(TraceFormat::Azure2024),
+            ..ReadOptions::default()
+        },
+    )
+    .unwrap();
+    assert!((t.rows[1].arrival_s - 1.5).abs() < 1e-9);
+}
+
+#[test]
 fn reads_burstgpt_by_column_name_and_drops_failures() {
     let t = Trace::read(
         &manifest("traces/burstgpt/BurstGPT_1_head42.csv"),
@@ -36,7 +92,7 @@ fn reads_burstgpt_by_column_name_and_drops_failures() {
     )
     .unwrap();
     assert_eq!(t.format, TraceFormat::Burstgpt);
-    assert_eq!(t.failures, 4);
+    assert_eq!(t.stats.failures, 4);
     assert_eq!(t.len(), 42 - 4);
     // First row is at 5 s in the file; times are shifted to start at zero.
     assert_eq!(t.rows[1].arrival_s, 40.0);
@@ -48,7 +104,38 @@ fn reads_burstgpt_by_column_name_and_drops_failures() {
         },
     )
     .unwrap();
-    assert_eq!((kept.len(), kept.failures), (42, 0));
+    assert_eq!((kept.len(), kept.stats.failures), (42, 0));
+}
+
+#[test]
+fn burstgpt_filters_by_model_and_log_type() {
+    let gpt4 = Trace::read(
+        &manifest("traces/burstgpt/BurstGPT_1_head42.csv"),
+        &ReadOptions {
+            models: vec!["GPT-4".into()],
+            keep_failures: true,
+            ..ReadOptions::default()
+        },
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(manifest("traces/burstgpt/BurstGPT_1_head42.csv")).unwrap();
+    let want = text
+        .lines()
+        .filter(|l| l.split(',').nth(1) == Some("GPT-4"))
+        .count();
+    assert_eq!(gpt4.len(), want);
+    assert_eq!(gpt4.stats.filtered as usize, 42 - want);
+    let api = Trace::read(
+        &manifest("traces/burstgpt/BurstGPT_1_head42.csv"),
+        &ReadOptions {
+            log_types: vec!["API log".into()],
+            ..ReadOptions::default()
+        },
+    );
+    assert!(
+        matches!(api, Err(TraceError::Empty { .. })),
+        "the head rows are all conversation logs"
+    );
 }
 
 #[test]
@@ -65,6 +152,38 @@ fn burstgpt_release_with_session_columns_is_read_by_name() {
 }
 
 #[test]
+fn edge_cases_one_row_ties_zero_tokens_and_time_zero() {
+    let one = read_str("arrived_at,num_prefill_tokens,num_decode_tokens\n0,0,5\n").unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!((one.rows[0].arrival_s, one.rows[0].input_tokens), (0.0, 0));
+    assert_eq!(one.period_s(), 1.0);
+    let ties =
+        read_str("arrived_at,num_prefill_tokens,num_decode_tokens\n7,1,1\n7,2,2\n7,3,3\n9,4,4\n")
+            .unwrap();
+    let order: Vec<(f64, u32)> = ties
+        .rows
+        .iter()
+        .map(|r| (r.arrival_s, r.input_tokens))
+        .collect();
+    assert_eq!(
+        order,
+        vec![(0.0, 1), (0.0, 2), (0.0, 3), (2.0, 4)],
+        "ties keep their order and time"
+    );
+}
+
+#[test]
+fn epoch_and_relative_times_give_the_same_replay() {
+    let rel =
+        read_str("arrived_at,num_prefill_tokens,num_decode_tokens\n0,1,1\n2.5,1,1\n").unwrap();
+    let epoch = read_str(
+        "arrived_at,num_prefill_tokens,num_decode_tokens\n1700000000,1,1\n1700000002.5,1,1\n",
+    )
+    .unwrap();
+    assert_eq!(rel.rows, epoch.rows);
+}
+
+#[test]
 fn splitwise_layout_is_detected() {
     let t = read_str("arrived_at,num_prefill_tokens,num_decode_tokens\n0.5,100,7\n1.5,200,8\n")
         .unwrap();
@@ -76,16 +195,30 @@ fn splitwise_layout_is_detected() {
 fn unsorted_rows_are_sorted_and_counted() {
     let t =
         read_str("arrived_at,num_prefill_tokens,num_decode_tokens\n5,1,1\n1,2,2\n3,3,3\n").unwrap();
-    assert_eq!(t.reordered, 1);
+    assert_eq!(t.stats.reordered, 2);
     let order: Vec<u32> = t.rows.iter().map(|r| r.input_tokens).collect();
     assert_eq!(order, vec![2, 3, 1]);
+}
+
+#[test]
+fn rows_out_of_order_beyond_the_reorder_window_are_an_error() {
+    let mut text = String::from("arrived_at,num_prefill_tokens,num_decode_tokens\n");
+    for i in 0..(stream::REORDER_WINDOW + 10) {
+        text += &format!("{},1,1\n", 10 + i);
+    }
+    text += "1,1,1\n";
+    let msg = read_str(&text).unwrap_err().to_string();
+    assert!(
+        msg.contains("out of order") && msg.contains("sort the file"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn a_missing_column_names_the_file_the_column_and_the_format() {
     let err = read_str("Timestamp,Model,Request tokens\n1,ChatGPT,3\n").unwrap_err();
     let msg = err.to_string();
-    assert!(msg.starts_with("t.csv:"), "{msg}");
+    assert!(msg.contains("t.csv:"), "{msg}");
     assert!(
         msg.contains("`Response tokens`") && msg.contains("burstgpt"),
         "{msg}"
@@ -97,27 +230,234 @@ fn a_missing_column_names_the_file_the_column_and_the_format() {
 fn an_unknown_header_lists_the_known_layouts() {
     let msg = read_str("a,b,c\n1,2,3\n").unwrap_err().to_string();
     assert!(
-        msg.contains("azure-2023") && msg.contains("arrived_at"),
+        msg.contains("azure-2023") && msg.contains("arrived_at") && msg.contains("columns"),
         "{msg}"
     );
 }
 
 #[test]
-fn a_bad_value_names_the_line_and_column() {
-    let msg = read_str("arrived_at,num_prefill_tokens,num_decode_tokens\n0,1,1\n1,x,1\n")
-        .unwrap_err()
-        .to_string();
+fn a_bad_value_names_the_line_and_column_unless_skipped() {
+    let text = "arrived_at,num_prefill_tokens,num_decode_tokens\n0,1,1\n1,x,1\n2,3,3\n";
+    let msg = read_str(text).unwrap_err().to_string();
     assert!(
-        msg.starts_with("t.csv:3: column `num_prefill_tokens`"),
+        msg.contains("t.csv:3: column `num_prefill_tokens`"),
         "{msg}"
     );
     assert!(msg.contains("whole number"), "{msg}");
+    let (_d, p) = file("t.csv", text);
+    let t = Trace::read(
+        &p,
+        &ReadOptions {
+            skip_invalid: true,
+            ..ReadOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!((t.len(), t.stats.skipped_invalid), (2, 1));
 }
 
 #[test]
 fn a_trace_of_failures_only_is_empty() {
     let err = read_str("Timestamp,Request tokens,Response tokens\n1,0,0\n").unwrap_err();
     assert!(matches!(err, TraceError::Empty { failures: 1, .. }));
+    assert!(matches!(
+        read_str("Timestamp,Request tokens,Response tokens\n"),
+        Err(TraceError::Empty { failures: 0, .. })
+    ));
+}
+
+#[test]
+fn milliseconds_read_as_seconds_are_reported_as_an_implausible_span() {
+    let (_d, p) = file("ms.csv", "ts,in,out\n0,1,1\n1000,1,1\n100000000,1,1\n");
+    let columns = Columns {
+        time: "ts".into(),
+        time_unit: TimeUnit::S,
+        input: "in".into(),
+        output: "out".into(),
+        model: None,
+        log_type: None,
+    };
+    let opts = |unit| ReadOptions {
+        columns: Some(Columns {
+            time_unit: unit,
+            ..columns.clone()
+        }),
+        ..ReadOptions::default()
+    };
+    let msg = Trace::read(&p, &opts(TimeUnit::S)).unwrap_err().to_string();
+    assert!(
+        msg.contains("ms.csv:4") && msg.contains("1157 days") && msg.contains("time_unit"),
+        "{msg}"
+    );
+    let t = Trace::read(&p, &opts(TimeUnit::Ms)).unwrap();
+    assert_eq!(t.rows[1].arrival_s, 1.0);
+}
+
+#[test]
+fn generic_csv_jsonl_and_parquet_read_the_same_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("g.csv");
+    std::fs::write(
+        &csv,
+        "t_ms,prompt,completion,m\n1000,10,1,a\n2500,20,2,b\n4000,30,3,a\n",
+    )
+    .unwrap();
+    let jsonl = dir.path().join("g.jsonl");
+    std::fs::write(
+        &jsonl,
+        "{\"t_ms\": 1000, \"prompt\": 10, \"completion\": 1, \"m\": \"a\"}\n\n{\"t_ms\": 2500, \"prompt\": 20, \"completion\": 2, \"m\": \"b\"}\n{\"t_ms\": \"4000\", \"prompt\": 30, \"completion\": 3, \"m\": \"a\"}\n",
+    )
+    .unwrap();
+    let parquet = dir.path().join("g.parquet");
+    let mut df = polars::prelude::DataFrame::new_infer_height(vec![
+        polars::prelude::Column::new("t_ms".into(), [1000i64, 2500, 4000]),
+        polars::prelude::Column::new("prompt".into(), [10i64, 20, 30]),
+        polars::prelude::Column::new("completion".into(), [1i64, 2, 3]),
+        polars::prelude::Column::new("m".into(), ["a", "b", "a"]),
+    ])
+    .unwrap();
+    polars::prelude::ParquetWriter::new(std::fs::File::create(&parquet).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let columns = Columns {
+        time: "t_ms".into(),
+        time_unit: TimeUnit::Ms,
+        input: "prompt".into(),
+        output: "completion".into(),
+        model: Some("m".into()),
+        log_type: None,
+    };
+    let mut all = Vec::new();
+    for (path, format) in [
+        (&csv, TraceFormat::Csv),
+        (&jsonl, TraceFormat::Jsonl),
+        (&parquet, TraceFormat::Parquet),
+    ] {
+        let opts = ReadOptions {
+            format: Some(format),
+            columns: Some(columns.clone()),
+            models: vec!["a".into()],
+            ..ReadOptions::default()
+        };
+        let t = Trace::read(path, &opts).unwrap();
+        assert_eq!(t.stats.filtered, 1, "{format}");
+        all.push(t.rows);
+    }
+    assert_eq!(
+        all[0],
+        vec![
+            TraceRow {
+                arrival_s: 0.0,
+                input_tokens: 10,
+                output_tokens: 1
+            },
+            TraceRow {
+                arrival_s: 3.0,
+                input_tokens: 30,
+                output_tokens: 3
+            }
+        ]
+    );
+    assert_eq!(all[0], all[1]);
+    assert_eq!(all[0], all[2]);
+    // Without a column map the generic formats say what to add.
+    let msg = Trace::read(&jsonl, &ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("needs a column map") && msg.contains("trace.columns"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_window_keeps_its_span_and_starts_at_zero() {
+    let (_d, p) = file(
+        "w.csv",
+        "arrived_at,num_prefill_tokens,num_decode_tokens\n0,1,1\n10,2,2\n20,3,3\n30,4,4\n",
+    );
+    let mut s = spec(&p);
+    s.window = Some(Window {
+        start_s: 10.0,
+        end_s: 30.0,
+    });
+    let q = drain(s.prepare(1).unwrap().open().unwrap()).unwrap();
+    let got: Vec<(f64, u32)> = q.iter().map(|q| (q.arrival_s, q.input_tokens)).collect();
+    assert_eq!(got, vec![(0.0, 2), (10.0, 3)]);
+}
+
+#[test]
+fn spread_ties_are_evenly_spaced_until_the_next_arrival() {
+    let (_d, p) = file(
+        "t.csv",
+        "Timestamp,Request tokens,Response tokens\n0,1,1\n0,2,2\n0,3,3\n0,4,4\n2,5,5\n",
+    );
+    let mut s = spec(&p);
+    s.ties = Ties::Spread;
+    let q = drain(s.prepare(1).unwrap().open().unwrap()).unwrap();
+    let times: Vec<f64> = q.iter().map(|q| q.arrival_s).collect();
+    assert_eq!(times, vec![0.0, 0.5, 1.0, 1.5, 2.0]);
+    assert_eq!(
+        q.iter().map(|q| q.index).collect::<Vec<_>>(),
+        vec![0, 1, 2, 3, 4]
+    );
+}
+
+#[test]
+fn rate_scaling_thins_and_replicates_to_the_factor_and_keeps_order() {
+    let mut text = String::from("arrived_at,num_prefill_tokens,num_decode_tokens\n");
+    for i in 0..20_000 {
+        text += &format!("{},{},1\n", i, i % 100);
+    }
+    let (_d, p) = file("r.csv", &text);
+    for (factor, tol) in [(0.25, 0.02), (1.0, 0.0), (2.5, 0.01)] {
+        let mut s = spec(&p);
+        s.rate_factor = Some(factor);
+        let q = drain(s.prepare(7).unwrap().open().unwrap()).unwrap();
+        let ratio = q.len() as f64 / 20_000.0;
+        assert!(
+            (ratio - factor).abs() <= tol * factor,
+            "factor {factor}: {ratio}"
+        );
+        assert!(q.windows(2).all(|w| w[0].arrival_s <= w[1].arrival_s));
+        assert!(q.last().unwrap().arrival_s < 20_000.0);
+        // Same seed, same replay.
+        let again = drain(s.prepare(7).unwrap().open().unwrap()).unwrap();
+        assert_eq!(q, again);
+    }
+}
+
+#[test]
+fn per_day_scales_to_the_target_rate() {
+    let mut text = String::from("arrived_at,num_prefill_tokens,num_decode_tokens\n");
+    for i in 0..3600 {
+        text += &format!("{i},1,1\n");
+    }
+    let (_d, p) = file("d.csv", &text);
+    let mut s = spec(&p);
+    s.per_day = Some(3.0 * 86_400.0); // 3 per second from 1 per second
+    let q = drain(s.prepare(1).unwrap().open().unwrap()).unwrap();
+    assert_eq!(q.len(), 3 * 3600);
+}
+
+#[test]
+fn looping_reaches_the_horizon_and_stops_there() {
+    let (_d, p) = file(
+        "l.csv",
+        "arrived_at,num_prefill_tokens,num_decode_tokens\n0,1,1\n1,2,2\n2,3,3\n",
+    );
+    let mut s = spec(&p);
+    s.loop_hours = Some(10.0 / 3600.0);
+    let mut source = s.prepare(1).unwrap().open().unwrap();
+    let mut q = Vec::new();
+    source.next_batch(&mut q, 100).unwrap();
+    // Period = 2 s * 3/2 = 3 s: arrivals at 0,1,2, 3,4,5, 6,7,8, 9 < 10 s.
+    let times: Vec<f64> = q.iter().map(|q| q.arrival_s).collect();
+    assert_eq!(
+        times,
+        vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    );
+    assert_eq!(source.stats().loops, 3);
 }
 
 #[test]
@@ -141,17 +481,8 @@ fn rescaling_gives_the_exact_count_over_the_horizon_in_order() {
     assert!(qs.last().unwrap().arrival_s < 100.0);
     assert_eq!(qs[4].input_tokens, 2);
     // As a source, it yields the same queries in batches.
-    let mut source = s.clone();
-    let mut streamed = Vec::new();
-    loop {
-        let before = streamed.len();
-        source.next_batch(&mut streamed, 64).unwrap();
-        if streamed.len() == before {
-            break;
-        }
-    }
+    let streamed = drain(Box::new(s.clone())).unwrap();
     assert_eq!(streamed, qs);
-    assert_eq!(source.stats().loops, 333);
     let recorded = ScaledTrace::as_recorded(std::sync::Arc::new(t));
     assert_eq!(recorded.len(), 3);
     assert_eq!(recorded.query(2).arrival_s, 3.0);
