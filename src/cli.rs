@@ -57,11 +57,52 @@ pub enum Command {
         #[command(flatten)]
         options: RunOptions,
     },
+    /// Synthesize or inspect traces.
+    Trace {
+        #[command(subcommand)]
+        command: TraceCommand,
+    },
     /// Print the workload model's calibration against the paper's Tables 4, 8, 9 and 11.
     Calibrate {
         /// Scenario file (TOML).
         scenario: PathBuf,
         #[command(flatten)]
         options: ScenarioOptions,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TraceCommand {
+    /// Write a BurstGPT-shaped synthetic trace (BurstGPT CSV layout, or Parquet by extension).
+    Synth {
+        /// Output file, .csv or .parquet.
+        #[arg(long)]
+        out: PathBuf,
+        /// Mean requests per day (default: BurstGPT_1's 23,438; the paper's day is 80200000).
+        #[arg(long)]
+        per_day: Option<f64>,
+        /// Days to generate.
+        #[arg(long, default_value_t = 1.0)]
+        days: f64,
+        /// Seed; the same seed gives the same trace.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Any other synthesis setting, e.g. --set cv=1.0 --set iat=weibull --set failure_rate=0.01
+        /// (the keys of [trace.synth]; repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// Print a trace's statistics (rows, span, rate, inter-arrival CV, burstiness, hourly
+    /// profile, token quantiles, failures); several traces are shown side by side.
+    Inspect {
+        /// Trace files (any readable layout; generic CSV/JSONL/Parquet need --columns).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Also draw arrival rate and length distributions to this PNG.
+        #[arg(long)]
+        png: Option<PathBuf>,
+        /// Column map for generic files, as TOML: 'time="ts", time_unit="ms", input="in", output="out"'.
+        #[arg(long)]
+        columns: Option<String>,
     },
 }

@@ -34,8 +34,10 @@
 //! * [`calibrate`]: the workload model's fit against the paper's tables;
 //! * [`report`]: results tables (CSV, Parquet) and text summaries.
 
+pub mod atomic;
 pub mod calibrate;
 pub mod metrics;
+pub mod plot;
 pub mod profile;
 pub mod report;
 pub mod rng;

@@ -5,7 +5,7 @@ mod cli;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use cli::{Cli, Command, RunOptions, ScenarioOptions};
+use cli::{Cli, Command, RunOptions, ScenarioOptions, TraceCommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use ipw_sim::scenario::Scenario;
 use ipw_sim::sweep::Plan;
@@ -58,6 +58,7 @@ fn real_main() -> Result<()> {
             }
             Ok(())
         }
+        Command::Trace { command } => trace_command(command),
         Command::Calibrate { scenario, options } => {
             let sample = options.queries.unwrap_or(CALIBRATION_QUERIES);
             let set = ScenarioOptions {
@@ -137,4 +138,84 @@ fn run_one(scenario: Scenario, out: &Path, options: &RunOptions) -> Result<()> {
             .join(", ")
     );
     Ok(())
+}
+
+fn trace_command(command: TraceCommand) -> Result<()> {
+    use ipw_sim::trace::{inspect::TraceStats, Columns, Synth, SynthSpec, TraceSpec};
+    match command {
+        TraceCommand::Synth {
+            out,
+            per_day,
+            days,
+            seed,
+            set,
+        } => {
+            let mut text = format!("days = {days}\n");
+            if let Some(p) = per_day {
+                text += &format!("per_day = {p}\n");
+            }
+            for kv in &set {
+                let (k, v) = kv
+                    .split_once('=')
+                    .with_context(|| format!("--set {kv:?}: expected KEY=VALUE"))?;
+                let v = if toml::from_str::<toml::Table>(&format!("v = {v}")).is_ok() {
+                    v.to_string()
+                } else {
+                    format!("{v:?}")
+                };
+                text += &format!("{k} = {v}\n");
+            }
+            let spec: SynthSpec = toml::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("synthesis settings: {}", e.message()))?;
+            let started = std::time::Instant::now();
+            let synth = Synth::new(&spec, seed)?;
+            let rows = ipw_sim::trace::write::write_synth(&synth, &out)?;
+            eprintln!(
+                "wrote {rows} rows to {} in {:.2} s",
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        TraceCommand::Inspect {
+            files,
+            png,
+            columns,
+        } => {
+            let columns: Option<Columns> = columns
+                .map(|c| {
+                    toml::from_str::<toml::Table>(&format!("c = {{ {c} }}"))
+                        .ok()
+                        .and_then(|mut t| t.remove("c"))
+                        .context("--columns: expected TOML pairs like time=\"ts\", time_unit=\"ms\", input=\"in\", output=\"out\"")?
+                        .try_into::<Columns>()
+                        .map_err(|e| anyhow::anyhow!("--columns: {}", e.message()))
+                })
+                .transpose()?;
+            let mut named = Vec::new();
+            for f in &files {
+                let spec = TraceSpec {
+                    path: Some(f.clone()),
+                    columns: columns.clone(),
+                    ..toml::from_str("").expect("every trace field has a default")
+                };
+                let mut source = spec.prepare(1)?.open()?;
+                let stats = TraceStats::collect(source.as_mut())?;
+                for w in stats.source.warnings() {
+                    eprintln!("warning: {}: {w}", f.display());
+                }
+                let name = f.file_name().map_or_else(
+                    || f.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                named.push((name, stats));
+            }
+            print!("{}", TraceStats::table(&named));
+            if let Some(p) = png {
+                ipw_sim::plot::trace_figure(&p, &named).map_err(anyhow::Error::msg)?;
+                eprintln!("wrote {}", p.display());
+            }
+            Ok(())
+        }
+    }
 }

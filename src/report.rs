@@ -1,12 +1,11 @@
 //! Results tables: one row per sweep point, written as CSV and Parquet through one
-//! [`Exporter`] trait, always to a temporary file renamed into place (a crash never leaves a
-//! half-written result), plus a plain-text summary for the terminal.
+//! [`Exporter`] trait, always atomically (a crash never leaves a half-written result), plus a
+//! plain-text summary for the terminal.
 
 use crate::router::RouterConfig;
 use crate::sweep::{Plan, SweepResult};
 use polars::prelude::*;
 use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -50,38 +49,28 @@ impl Exporter for ParquetExporter {
     }
 }
 
-/// Write `path` through a temporary file in the same folder and an atomic rename.
-pub fn write_atomic(
+/// Write `path` atomically (see [`crate::atomic`]), mapping errors to [`ReportError`].
+fn write_atomic(
     path: &Path,
     write: impl FnOnce(&mut File) -> Result<(), String>,
 ) -> Result<(), ReportError> {
-    let io = |source| ReportError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(io)?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut file = File::create(&tmp).map_err(io)?;
-        write(&mut file).map_err(|message| ReportError::Table {
+    let mut table_error = None;
+    crate::atomic::write_atomic(path, |f| {
+        write(f).map_err(|m| {
+            table_error = Some(m);
+            std::io::Error::other("table")
+        })
+    })
+    .map_err(|source| match table_error.take() {
+        Some(message) => ReportError::Table {
             path: path.to_path_buf(),
             message,
-        })?;
-        file.flush().and_then(|_| file.sync_all()).map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+        },
+        None => ReportError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+    })
 }
 
 fn router_columns(r: &RouterConfig) -> (&'static str, Option<f64>, &'static str, &'static str) {

@@ -88,6 +88,50 @@ impl Stream {
     }
 }
 
+/// A sequential generator over one keyed stream, for `rand_distr` samplers: its `i`-th output is
+/// `stream.bits(i)`, so a window of a synthetic trace can be regenerated from its key alone.
+#[derive(Debug)]
+pub struct KeyedRng {
+    stream: Stream,
+    next: u64,
+}
+
+impl KeyedRng {
+    pub fn new(stream: Stream) -> Self {
+        KeyedRng { stream, next: 0 }
+    }
+
+    /// A uniform draw in (0, 1), advancing the generator.
+    #[inline]
+    pub fn unit(&mut self) -> f64 {
+        self.next += 1;
+        self.stream.unit(self.next - 1)
+    }
+}
+
+impl rand::TryRng for KeyedRng {
+    type Error = std::convert::Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+        Ok((self.try_next_u64()? >> 32) as u32)
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+        self.next += 1;
+        Ok(self.stream.bits(self.next - 1))
+    }
+
+    fn try_fill_bytes(&mut self, dst: &mut [u8]) -> Result<(), Self::Error> {
+        for chunk in dst.chunks_mut(8) {
+            let b = self.try_next_u64()?.to_le_bytes();
+            chunk.copy_from_slice(&b[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,16 +11,20 @@
 //! [`TraceSpec`] is the `[trace]` section of a scenario and chooses among them.
 
 mod format;
+pub mod inspect;
 mod reader;
 mod rescale;
 mod source;
 pub mod stream;
+pub mod synth;
+pub mod write;
 
 pub use format::{parse_datetime, Columns, TimeUnit, TraceFormat};
 pub use reader::{ReadOptions, RowReader};
 pub use rescale::{Rescale, ScaledTrace};
 pub use source::{QuerySource, SourceStats};
 pub use stream::{FileSource, StreamSpec, Ties};
+pub use synth::{Synth, SynthSource, SynthSpec};
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -236,6 +240,9 @@ pub struct TraceSpec {
     /// ... over this many hours (holds the trace in memory).
     #[serde(default)]
     pub horizon_hours: Option<f64>,
+    /// A synthetic BurstGPT-shaped trace instead of a file.
+    #[serde(default)]
+    pub synth: Option<SynthSpec>,
 }
 
 impl TraceSpec {
@@ -251,8 +258,25 @@ impl TraceSpec {
         positive("per_day", self.per_day)?;
         positive("loop_hours", self.loop_hours)?;
         positive("horizon_hours", self.horizon_hours)?;
-        if self.path.is_none() {
-            return Err("trace.path: required (a trace file)".into());
+        match (&self.path, &self.synth) {
+            (None, None) => {
+                return Err("trace.path: required (a trace file), or give trace.synth".into())
+            }
+            (Some(_), Some(_)) => {
+                return Err("trace.synth: give a trace file (path) or synth, not both".into())
+            }
+            (None, Some(synth)) => {
+                let file_only = self.queries.is_some()
+                    || self.rate_factor.is_some()
+                    || self.per_day.is_some()
+                    || self.loop_hours.is_some()
+                    || self.window.is_some();
+                if file_only {
+                    return Err("trace.synth: the volume of a synthetic trace is set by synth.per_day and synth.days; queries, rate_factor, per_day, loop_hours and window apply to files".into());
+                }
+                return synth.validate();
+            }
+            (Some(_), None) => {}
         }
         match (self.queries, self.horizon_hours) {
             (Some(0), _) => return Err("trace.queries: expected at least 1 query".into()),
@@ -314,6 +338,9 @@ impl TraceSpec {
     /// `per_day` (to count); otherwise nothing is read until the source is pulled.
     pub fn prepare(&self, seed: u64) -> Result<Replay, TraceError> {
         self.validate().map_err(TraceError::Spec)?;
+        if let Some(synth) = &self.synth {
+            return Ok(Replay::Synth(Box::new(Synth::new(synth, seed)?)));
+        }
         if let (Some(queries), Some(h)) = (self.queries, self.horizon_hours) {
             let trace = Trace::read_stream(self.stream_spec(1.0, None, seed))?;
             return Ok(Replay::Compress {
@@ -348,6 +375,7 @@ pub enum Replay {
         target: Rescale,
     },
     Stream(Box<StreamSpec>),
+    Synth(Box<Synth>),
 }
 
 impl Replay {
@@ -358,6 +386,7 @@ impl Replay {
                 Box::new(ScaledTrace::new(trace.clone(), *target))
             }
             Replay::Stream(spec) => Box::new(FileSource::open((**spec).clone())?),
+            Replay::Synth(synth) => Box::new(SynthSource::new((**synth).clone())),
         })
     }
 }

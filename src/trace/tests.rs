@@ -487,3 +487,190 @@ fn rescaling_gives_the_exact_count_over_the_horizon_in_order() {
     assert_eq!(recorded.len(), 3);
     assert_eq!(recorded.query(2).arrival_s, 3.0);
 }
+
+mod synthesis {
+    use super::super::synth::*;
+    use super::*;
+
+    fn day(spec: SynthSpec, seed: u64) -> (Synth, Vec<SynthRow>) {
+        let s = Synth::new(&spec, seed).unwrap();
+        let mut rows = Vec::new();
+        for w in 0..s.windows() {
+            s.window(w, &mut rows);
+        }
+        (s, rows)
+    }
+
+    fn quantile(mut v: Vec<u32>, q: f64) -> u32 {
+        v.sort_unstable();
+        v[((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1]
+    }
+
+    /// A synthesized day matches the BurstGPT statistics it imitates: mean daily volume within
+    /// 3%, each hour's share of the day within 15% (relative) of BurstGPT_1's hour-of-day profile,
+    /// prompt and response medians within 5% and p95/p99 within 8% of the conversation-log
+    /// summaries, and, with a flat profile, the inter-arrival CV within 5% of the configured one.
+    #[test]
+    fn a_synthesized_day_matches_its_source_statistics() {
+        let spec = SynthSpec {
+            per_day: Some(400_000.0),
+            ..SynthSpec::default()
+        };
+        let (_, rows) = day(spec, 11);
+        let n = rows.len() as f64;
+        assert!((n / 400_000.0 - 1.0).abs() < 0.03, "volume {n}");
+        assert!(rows.windows(2).all(|w| w[0].arrival_s <= w[1].arrival_s));
+        // Hour-of-day profile (BurstGPT_1, requests per hour).
+        let profile: Vec<f64> =
+            include_str!("../../traces/burstgpt/derived/burstgpt1_hour_of_day_profile.csv")
+                .lines()
+                .skip(1)
+                .map(|l| l.split(',').nth(1).unwrap().parse().unwrap())
+                .collect();
+        let total: f64 = profile.iter().sum();
+        let mut hours = [0.0; 24];
+        for r in &rows {
+            hours[(r.arrival_s / 3600.0) as usize % 24] += 1.0 / n;
+        }
+        for h in 0..24 {
+            let want = profile[h] / total;
+            assert!(
+                (hours[h] / want - 1.0).abs() < 0.15,
+                "hour {h}: {} vs {want}",
+                hours[h]
+            );
+        }
+        // Token quantiles (traces/burstgpt/derived/conv_log_*_summary.json).
+        let input: Vec<u32> = rows.iter().map(|r| r.input_tokens).collect();
+        let output: Vec<u32> = rows.iter().map(|r| r.output_tokens).collect();
+        let close = |got: u32, want: f64, tol: f64| (f64::from(got) / want - 1.0).abs() < tol;
+        assert!(
+            close(quantile(input.clone(), 0.5), 547.0, 0.05),
+            "input p50 {}",
+            quantile(input, 0.5)
+        );
+        assert!(
+            close(quantile(output.clone(), 0.5), 232.0, 0.05),
+            "output p50"
+        );
+        assert!(
+            close(quantile(output.clone(), 0.95), 657.0, 0.08),
+            "output p95"
+        );
+        assert!(close(quantile(output, 0.99), 953.0, 0.08), "output p99");
+        // Inter-arrival CV with a flat profile is the configured one.
+        for (iat, cv) in [
+            (IatLaw::Gamma, 2.0),
+            (IatLaw::Weibull, 1.5),
+            (IatLaw::Exponential, 1.0),
+        ] {
+            let flat = SynthSpec {
+                per_day: Some(200_000.0),
+                hour_profile: HourProfile::Flat,
+                day_profile: DayProfile::Flat,
+                window_s: 86_400.0,
+                iat,
+                cv,
+                ..SynthSpec::default()
+            };
+            let (_, rows) = day(flat, 5);
+            let gaps: Vec<f64> = rows
+                .windows(2)
+                .map(|w| w[1].arrival_s - w[0].arrival_s)
+                .collect();
+            let m = gaps.iter().sum::<f64>() / gaps.len() as f64;
+            let sd =
+                (gaps.iter().map(|g| (g - m) * (g - m)).sum::<f64>() / gaps.len() as f64).sqrt();
+            assert!(
+                (sd / m / cv - 1.0).abs() < 0.05,
+                "{iat:?}: cv {} vs {cv}",
+                sd / m
+            );
+        }
+    }
+
+    #[test]
+    fn synthesis_is_seeded_and_failures_and_log_types_follow_their_shares() {
+        let spec = SynthSpec {
+            per_day: Some(100_000.0),
+            failure_rate: 0.1,
+            conversation_share: 0.7,
+            ..SynthSpec::default()
+        };
+        let (_, a) = day(spec.clone(), 3);
+        let (_, b) = day(spec.clone(), 3);
+        let (_, c) = day(spec, 4);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        let n = a.len() as f64;
+        let failed = a.iter().filter(|r| r.output_tokens == 0).count() as f64 / n;
+        let conv = a.iter().filter(|r| r.conversation).count() as f64 / n;
+        assert!(
+            (failed - 0.1).abs() < 0.01 && (conv - 0.7).abs() < 0.01,
+            "{failed} {conv}"
+        );
+    }
+
+    #[test]
+    fn a_synthesized_file_reads_back_as_a_burstgpt_trace() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = SynthSpec {
+            per_day: Some(20_000.0),
+            days: 0.5,
+            failure_rate: 0.05,
+            ..SynthSpec::default()
+        };
+        let synth = Synth::new(&spec, 9).unwrap();
+        let mut rows = Vec::new();
+        for w in 0..synth.windows() {
+            synth.window(w, &mut rows);
+        }
+        for name in ["s.csv", "s.parquet"] {
+            let path = dir.path().join(name);
+            let written = super::super::write::write_synth(&synth, &path).unwrap();
+            assert_eq!(written as usize, rows.len());
+            let opts = ReadOptions {
+                columns: name
+                    .ends_with("parquet")
+                    .then(|| TraceFormat::Burstgpt.preset().unwrap()),
+                ..ReadOptions::default()
+            };
+            let t = Trace::read(&path, &opts).unwrap();
+            let kept: Vec<&SynthRow> = rows.iter().filter(|r| r.output_tokens > 0).collect();
+            assert_eq!(t.len(), kept.len(), "{name}");
+            assert_eq!(t.stats.failures as usize, rows.len() - kept.len());
+            let t0 = kept[0].arrival_s;
+            for (a, b) in t.rows.iter().zip(&kept) {
+                assert_eq!(
+                    (a.input_tokens, a.output_tokens),
+                    (b.input_tokens, b.output_tokens)
+                );
+                assert!((a.arrival_s - (b.arrival_s - t0)).abs() < 2e-3);
+            }
+        }
+    }
+
+    #[test]
+    fn bad_synthesis_settings_name_the_field() {
+        let msg = Synth::new(
+            &SynthSpec {
+                failure_rate: 1.5,
+                ..SynthSpec::default()
+            },
+            1,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(msg.contains("trace.synth.failure_rate"), "{msg}");
+        let msg = Synth::new(
+            &SynthSpec {
+                cv: 0.0,
+                ..SynthSpec::default()
+            },
+            1,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(msg.contains("trace.synth.cv"), "{msg}");
+    }
+}
