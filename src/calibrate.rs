@@ -165,6 +165,7 @@ pub const NOMINAL_SIZE_SLACK: f64 = 1.1;
 /// cloud model at index `cloud`.
 fn threshold_savings(
     w: &Workload,
+    size: &[f64],
     params: &[f64],
     pool: &[usize],
     cloud: usize,
@@ -175,14 +176,15 @@ fn threshold_savings(
     for q in queries {
         let a = w.attributes(q.index);
         let tokens = f64::from(q.input_tokens) + f64::from(q.output_tokens);
-        let smallest = pool
+        // The smallest answering model by total size, charged with `params`.
+        let charged = pool
             .iter()
             .filter(|&&m| a.solved >> m & 1 == 1)
-            .map(|&m| params[m])
-            .fold(f64::INFINITY, f64::min);
+            .min_by(|&&x, &&y| size[x].total_cmp(&size[y]))
+            .map_or(params[cloud], |&m| params[m]);
         let t = a.task as usize;
         base[t] += params[cloud] * tokens;
-        hybrid[t] += smallest.min(params[cloud]) * tokens;
+        hybrid[t] += charged * tokens;
     }
     base.iter()
         .zip(&hybrid)
@@ -310,8 +312,8 @@ pub fn report(plan: &Plan, n: u64) -> Result<String, RunError> {
                     && (row.with_gpt_oss || models[m].family != "gpt-oss")
             })
             .collect();
-        let sim_active = threshold_savings(&all, &active, &pool, cloud, &queries)[t];
-        let sim_total = threshold_savings(&all, &total, &pool, cloud, &queries)[t];
+        let sim_active = threshold_savings(&all, &total, &active, &pool, cloud, &queries)[t];
+        let sim_total = threshold_savings(&all, &total, &total, &pool, cloud, &queries)[t];
         let _ = writeln!(
             out,
             "{:<17} {:>8}B {:<13} {:>7.1} {:>7.1} {:>7.1} {:>+7.1}  {}",

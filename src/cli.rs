@@ -16,7 +16,7 @@ pub struct ScenarioOptions {
     /// Override a scenario field, e.g. --set metrics.flops_params=total (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
-    /// Override the number of queries (keeps the horizon; 24 h if the scenario has none).
+    /// Shorthand for --set trace.queries=N (adds --set trace.horizon_hours=24 if the scenario has no horizon).
     #[arg(long)]
     pub queries: Option<u64>,
 }
@@ -66,8 +66,12 @@ pub enum Command {
     Calibrate {
         /// Scenario file (TOML).
         scenario: PathBuf,
-        #[command(flatten)]
-        options: ScenarioOptions,
+        /// Override a scenario field, e.g. --set workload.model_noise=0.5 (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Number of queries to sample (default 1,000,000; all held in memory).
+        #[arg(long)]
+        sample: Option<u64>,
     },
 }
 

@@ -59,13 +59,15 @@ fn real_main() -> Result<()> {
             Ok(())
         }
         Command::Trace { command } => trace_command(command),
-        Command::Calibrate { scenario, options } => {
-            let sample = options.queries.unwrap_or(CALIBRATION_QUERIES);
-            let set = ScenarioOptions {
-                set: options.set,
-                queries: None,
-            };
-            let plan = Plan::new(load(&scenario, &set)?)?;
+        Command::Calibrate {
+            scenario,
+            set,
+            sample,
+        } => {
+            let sample = sample.unwrap_or(CALIBRATION_QUERIES);
+            anyhow::ensure!(sample >= 1, "--sample: expected at least 1 query");
+            let options = ScenarioOptions { set, queries: None };
+            let plan = Plan::new(load(&scenario, &options)?)?;
             print!("{}", ipw_sim::calibrate::report(&plan, sample)?);
             Ok(())
         }
@@ -84,18 +86,38 @@ fn set_threads(threads: Option<usize>) -> Result<()> {
 }
 
 fn load(path: &Path, options: &ScenarioOptions) -> Result<Scenario> {
-    let mut s = Scenario::load_with(path, &options.set)?;
-    if let Some(q) = options.queries {
-        anyhow::ensure!(q >= 1, "--queries: expected at least 1");
-        s.trace.queries = Some(q);
-        if s.trace.horizon_hours.is_none() {
-            s.trace.horizon_hours = Some(24.0);
-        }
+    let s = Scenario::load_with(path, &options.set)?;
+    let Some(q) = options.queries else {
+        return Ok(s);
+    };
+    // --queries N is --set trace.queries=N, plus a 24 h horizon when the scenario has none.
+    let mut set = options.set.clone();
+    set.push(format!("trace.queries={q}"));
+    if s.trace.horizon_hours.is_none() {
+        set.push("trace.horizon_hours=24.0".into());
     }
-    Ok(s)
+    Ok(Scenario::load_with(path, &set)?)
+}
+
+/// Scenario names become folder names: keep them to one safe path component.
+fn check_name(s: &Scenario) -> Result<()> {
+    let ok = !s.name.is_empty()
+        && s.name != "."
+        && s.name != ".."
+        && s.name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    anyhow::ensure!(
+        ok,
+        "{}: field `name`: {:?} is used as a folder name; use only letters, digits, '.', '_' and '-'",
+        s.path.display(),
+        s.name
+    );
+    Ok(())
 }
 
 fn run_one(scenario: Scenario, out: &Path, options: &RunOptions) -> Result<()> {
+    check_name(&scenario)?;
     let started = std::time::Instant::now();
     let plan = Plan::new(scenario)?;
     let bar = match (options.quiet, plan.work()) {

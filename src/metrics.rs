@@ -5,8 +5,9 @@
 //! * compute: FLOPs = 2 x parameters x (prompt + response tokens);
 //! * cost: prompt tokens x input price + response tokens x output price (USD);
 //! * accuracy: share of queries answered correctly after routing;
-//! * IPW = accuracy / mean power per query (power = energy / latency of that query);
-//! * IPJ = accuracy / mean energy per query (ratios of means, as the paper defines them);
+//! * IPW = accuracy / mean power, the mean over queries (with positive latency) of each
+//!   query's energy / latency (the paper's "mean accuracy / mean power");
+//! * IPJ = accuracy / mean energy per query;
 //! * savings of X = 1 - X(strategy) / X(all-cloud), on the same queries.
 
 use crate::router::Route;
@@ -31,8 +32,10 @@ pub struct Totals {
     pub flops: f64,
     pub cost_usd: f64,
     pub latency_s: f64,
-    /// Sum over queries of energy / latency (for IPW's mean power).
+    /// Sum over queries of energy / latency (for IPW's mean power), and how many queries had a
+    /// positive latency (the others have no power to average).
     pub power_w: f64,
+    pub timed: u64,
     pub input_tokens: u64,
     pub output_tokens: u64,
     /// Queries and correct answers per task family.
@@ -77,6 +80,7 @@ impl Totals {
         self.latency_s += c.latency_s;
         if c.latency_s > 0.0 {
             self.power_w += c.energy_j / c.latency_s;
+            self.timed += 1;
         }
         self.input_tokens += u64::from(q.input_tokens);
         self.output_tokens += u64::from(q.output_tokens);
@@ -99,6 +103,7 @@ impl Totals {
         self.cost_usd += other.cost_usd;
         self.latency_s += other.latency_s;
         self.power_w += other.power_w;
+        self.timed += other.timed;
         self.input_tokens += other.input_tokens;
         self.output_tokens += other.output_tokens;
         for (a, b) in self.task_queries.iter_mut().zip(&other.task_queries) {
@@ -143,7 +148,7 @@ impl Summary {
         let n = t.queries.max(1) as f64;
         let accuracy = t.correct as f64 / n;
         let energy_per_query = t.energy_j / n;
-        let mean_power = t.power_w / n;
+        let mean_power = t.power_w / t.timed.max(1) as f64;
         let ratio = |a: f64, b: f64| if b > 0.0 { 1.0 - a / b } else { 0.0 };
         Summary {
             queries: t.queries,
@@ -172,5 +177,127 @@ impl Summary {
             cost_savings: ratio(t.cost_usd, baseline.cost_usd),
             accuracy_change: accuracy - baseline.correct as f64 / baseline.queries.max(1) as f64,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(input: u32, output: u32) -> Query {
+        Query {
+            index: 0,
+            arrival_s: 0.0,
+            input_tokens: input,
+            output_tokens: output,
+        }
+    }
+
+    #[test]
+    fn every_derived_figure_follows_its_definition() {
+        let charge = |e: f64, l: f64, f: f64, c: f64| Charge {
+            energy_j: e,
+            latency_s: l,
+            flops: f,
+            cost_usd: c,
+        };
+        let mut base = Totals::new(1, 1);
+        base.add(
+            0,
+            Route::Cloud,
+            true,
+            true,
+            &charge(400.0, 2.0, 8.0, 4.0),
+            &q(10, 5),
+        );
+        base.add(
+            0,
+            Route::Cloud,
+            false,
+            false,
+            &charge(400.0, 2.0, 8.0, 4.0),
+            &q(10, 5),
+        );
+        let mut t = Totals::new(1, 1);
+        t.add(
+            0,
+            Route::Local(0),
+            true,
+            true,
+            &charge(100.0, 4.0, 2.0, 1.0),
+            &q(10, 5),
+        );
+        t.add(
+            0,
+            Route::Cloud,
+            false,
+            false,
+            &charge(400.0, 2.0, 8.0, 4.0),
+            &q(10, 5),
+        );
+        // A zero-latency query counts for accuracy and energy but not for mean power.
+        t.add(
+            0,
+            Route::Local(0),
+            false,
+            true,
+            &charge(0.0, 0.0, 0.0, 0.0),
+            &q(0, 0),
+        );
+        let s = Summary::new(&t, &base);
+        assert_eq!(s.queries, 3);
+        assert!((s.local_share - 2.0 / 3.0).abs() < 1e-15);
+        assert!((s.locally_solvable_share - 1.0 / 3.0).abs() < 1e-15);
+        assert!((s.accuracy - 2.0 / 3.0).abs() < 1e-15);
+        assert!((s.accuracy_change - (2.0 / 3.0 - 0.5)).abs() < 1e-15);
+        assert!((s.energy_kwh - 500.0 / 3.6e6).abs() < 1e-18);
+        assert!((s.energy_j_per_query - 500.0 / 3.0).abs() < 1e-12);
+        assert!((s.mean_latency_s - 2.0).abs() < 1e-15);
+        // Mean power over the two timed queries: (100/4 + 400/2) / 2 = 112.5 W.
+        assert!((s.mean_power_w - 112.5).abs() < 1e-12);
+        assert!((s.ipw - (2.0 / 3.0) / 112.5).abs() < 1e-15);
+        assert!((s.ipj - (2.0 / 3.0) / (500.0 / 3.0)).abs() < 1e-15);
+        assert!((s.energy_savings - (1.0 - 500.0 / 800.0)).abs() < 1e-15);
+        assert!((s.compute_savings - (1.0 - 10.0 / 16.0)).abs() < 1e-15);
+        assert!((s.cost_savings - (1.0 - 5.0 / 8.0)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn merging_chunk_totals_equals_adding_every_query_once() {
+        let c = Charge {
+            energy_j: 1.5,
+            latency_s: 0.5,
+            flops: 2.0,
+            cost_usd: 0.25,
+        };
+        let (mut whole, mut a, mut b) = (Totals::new(2, 2), Totals::new(2, 2), Totals::new(2, 2));
+        for i in 0..10u32 {
+            let route = if i % 3 == 0 {
+                Route::LocalThenCloud(1)
+            } else {
+                Route::Local((i % 2) as usize)
+            };
+            whole.add(
+                (i % 2) as usize,
+                route,
+                i % 2 == 0,
+                i % 4 == 0,
+                &c,
+                &q(i, i),
+            );
+            let part = if i < 4 { &mut a } else { &mut b };
+            part.add(
+                (i % 2) as usize,
+                route,
+                i % 2 == 0,
+                i % 4 == 0,
+                &c,
+                &q(i, i),
+            );
+        }
+        a.merge(&b);
+        assert_eq!(a, whole);
+        assert_eq!(whole.escalated, 4);
+        assert_eq!(whole.cloud + whole.local_total(), 10);
     }
 }

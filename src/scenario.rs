@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 /// Errors reading a scenario; each names the file and the field or line.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("{path}: cannot read scenario: {source}")]
+    #[error("{path}: cannot read scenario")]
     Io {
         path: PathBuf,
         #[source]
@@ -284,8 +284,17 @@ impl Scenario {
         }
         let mut out = Vec::new();
         for (i, table) in self.sweep.router.iter().enumerate() {
+            let field = format!("sweep.router[{i}]");
+            if let Some((k, _)) = table
+                .iter()
+                .find(|(_, v)| v.as_array().is_some_and(|a| a.is_empty()))
+            {
+                return Err(self.invalid(
+                    &format!("{field}.{k}"),
+                    "an empty list gives no points; list at least one value",
+                ));
+            }
             for expanded in expand_arrays(table) {
-                let field = format!("sweep.router[{i}]");
                 let r: RouterConfig =
                     toml::Value::Table(expanded)
                         .try_into()

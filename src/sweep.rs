@@ -102,21 +102,26 @@ impl Plan {
         }
         // The only service so far; the event-driven core adds a match arm here.
         let ServiceKind::FixedBatch = f.service;
-        let endpoint = |model: &str,
-                        acc: &str,
-                        batch: f64,
-                        pue: f64|
-         -> Result<EndpointProfile, ProfileError> {
-            let pair = catalogue.pair(model, acc)?;
-            let point = pair.at_batch(batch)?;
-            Ok(EndpointProfile::new(
-                catalogue.model(model)?,
-                &point,
-                batch,
-                pue,
-                scenario.metrics.flops_params,
-            ))
-        };
+        let endpoint =
+            |model: &str, acc: &str, batch: f64, pue: f64| -> Result<EndpointProfile, RunError> {
+                let pair = catalogue.pair(model, acc)?;
+                let field = if acc == f.cloud_accelerator && model == f.cloud_model {
+                    "fleet.cloud_batch"
+                } else {
+                    "fleet.local_batch"
+                };
+                let point = pair.at_batch(batch).map_err(|e| RunError::Fleet {
+                    path: scenario.path.clone(),
+                    message: format!("field `{field}`: {e}"),
+                })?;
+                Ok(EndpointProfile::new(
+                    catalogue.model(model)?,
+                    &point,
+                    batch,
+                    pue,
+                    scenario.metrics.flops_params,
+                ))
+            };
         // Local energy is the device's own; PUE applies to the datacenter only.
         let local = f
             .local_models

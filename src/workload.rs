@@ -160,6 +160,9 @@ impl Workload {
                 "workload.mix: expected non-negative weights with a positive sum".into(),
             ));
         }
+        for (task, _) in &spec.mix {
+            catalogue.task(task)?;
+        }
         let mut models = Vec::new();
         for name in tracked {
             let m = catalogue.model(name)?;

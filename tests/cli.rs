@@ -164,7 +164,7 @@ fn calibrate_prints_the_three_comparisons() {
         .args([
             "calibrate",
             "scenarios/paper-fig4.toml",
-            "--queries",
+            "--sample",
             "20000",
         ])
         .assert()
@@ -245,5 +245,79 @@ fn a_failed_run_leaves_no_partial_results() {
         err.contains("batch size 4 is outside the measured range 1..=1"),
         "{err}"
     );
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn trace_synth_writes_a_file_that_trace_inspect_reads_and_draws() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("day.csv");
+    let png = dir.path().join("day.png");
+    ipw()
+        .args([
+            "trace",
+            "synth",
+            "--per-day",
+            "50000",
+            "--days",
+            "1",
+            "--seed",
+            "4",
+            "--set",
+            "failure_rate=0.02",
+            "--out",
+        ])
+        .arg(&csv)
+        .assert()
+        .success();
+    let assert = ipw()
+        .args(["trace", "inspect"])
+        .arg(&csv)
+        .arg("traces/azure/AzureLLMInferenceTrace_conv_2023.csv")
+        .arg("--png")
+        .arg(&png)
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains("inter-arrival CV")
+            && stdout.contains("day.csv")
+            && stdout.contains("hour 23 share"),
+        "{stdout}"
+    );
+    let rows: u64 = stdout
+        .lines()
+        .find(|l| l.starts_with("rows"))
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((45_000..52_000).contains(&rows), "{rows}");
+    // A real PNG: the signature and a 1200 x 900 header.
+    let bytes = std::fs::read(&png).unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 1200);
+    assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), 900);
+}
+
+#[test]
+fn a_scenario_name_that_is_not_a_plain_folder_name_is_refused() {
+    let out = tempfile::tempdir().unwrap();
+    let err = stderr_of(
+        ipw()
+            .args([
+                "sweep",
+                "scenarios/paper-fig4.toml",
+                "--queries",
+                "100",
+                "--set",
+                "name=../escape",
+                "--out",
+            ])
+            .arg(out.path()),
+    );
+    assert!(err.contains("field `name`"), "{err}");
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
 }

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 /// Everything that can go wrong loading the catalogue; each message names the file and field.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
-    #[error("{path}: cannot read: {source}")]
+    #[error("{path}: cannot read")]
     Io {
         path: PathBuf,
         #[source]

@@ -54,7 +54,7 @@ pub struct TraceRow {
 /// where it applies the line and column, and saying what was expected.
 #[derive(Debug, thiserror::Error)]
 pub enum TraceError {
-    #[error("{path}: cannot read trace: {source}")]
+    #[error("{path}: cannot read trace")]
     Io {
         path: PathBuf,
         #[source]
