@@ -321,3 +321,32 @@ fn a_scenario_name_that_is_not_a_plain_folder_name_is_refused() {
     assert!(err.contains("field `name`"), "{err}");
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn every_shipped_scenario_runs() {
+    for entry in std::fs::read_dir(root().join("scenarios")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let out = tempfile::tempdir().unwrap();
+            // Small volumes: a synthetic quarter hour, or 2,000 queries of a file.
+            let volume: [&str; 2] = if path.to_string_lossy().contains("synth") {
+                ["--set", "trace.synth.days=0.001"]
+            } else if std::fs::read_to_string(&path)
+                .unwrap()
+                .contains("horizon_hours")
+            {
+                ["--queries", "2000"]
+            } else {
+                ["--set", "trace.ties=\"keep\""]
+            };
+            ipw()
+                .arg("sweep")
+                .arg(&path)
+                .args(volume)
+                .args(["--quiet", "--out"])
+                .arg(out.path())
+                .assert()
+                .success();
+        }
+    }
+}
