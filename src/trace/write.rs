@@ -9,8 +9,8 @@ use std::io::Write;
 use std::path::Path;
 
 /// Windows generated per parallel task, and tasks per block held in memory.
-const WINDOWS_PER_TASK: u64 = 8;
-const TASKS_PER_BLOCK: u64 = 64;
+const WINDOWS_PER_TASK: u64 = 1;
+const TASKS_PER_BLOCK: u64 = 16;
 
 /// The output layout of a synthetic trace, chosen by the file extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
