@@ -185,6 +185,9 @@ impl Trace {
     }
 }
 
+/// The largest `rate_factor` (copies of one row are held in memory together).
+pub const MAX_RATE_FACTOR: f64 = 10_000.0;
+
 /// A time window `[start_s, end_s)` after the first arrival.
 #[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -255,6 +258,9 @@ impl TraceSpec {
             _ => Ok(()),
         };
         positive("rate_factor", self.rate_factor)?;
+        if self.rate_factor.is_some_and(|f| f > MAX_RATE_FACTOR) {
+            return Err(format!("trace.rate_factor: at most {MAX_RATE_FACTOR} (each row's copies are held together); loop or compress for larger volumes"));
+        }
         positive("per_day", self.per_day)?;
         positive("loop_hours", self.loop_hours)?;
         positive("horizon_hours", self.horizon_hours)?;
