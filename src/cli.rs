@@ -16,6 +16,9 @@ pub struct ScenarioOptions {
     /// Override a scenario field, e.g. --set metrics.flops_params=total (repeatable).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Skip malformed trace rows and count them (--set trace.skip_invalid=true).
+    #[arg(long)]
+    pub skip_invalid: bool,
     /// Shorthand for --set trace.queries=N (adds --set trace.horizon_hours=24 if the scenario has no horizon).
     #[arg(long)]
     pub queries: Option<u64>,
@@ -105,6 +108,9 @@ pub enum TraceCommand {
         /// Also draw arrival rate and length distributions to this PNG.
         #[arg(long)]
         png: Option<PathBuf>,
+        /// Skip malformed rows and count them instead of stopping at the first.
+        #[arg(long)]
+        skip_invalid: bool,
         /// Column map for generic files, as TOML: 'time="ts", time_unit="ms", input="in", output="out"'.
         #[arg(long)]
         columns: Option<String>,

@@ -66,7 +66,11 @@ fn real_main() -> Result<()> {
         } => {
             let sample = sample.unwrap_or(CALIBRATION_QUERIES);
             anyhow::ensure!(sample >= 1, "--sample: expected at least 1 query");
-            let options = ScenarioOptions { set, queries: None };
+            let options = ScenarioOptions {
+                set,
+                skip_invalid: false,
+                queries: None,
+            };
             let plan = Plan::new(load(&scenario, &options)?)?;
             print!("{}", ipw_sim::calibrate::report(&plan, sample)?);
             Ok(())
@@ -202,6 +206,7 @@ fn trace_command(command: TraceCommand) -> Result<()> {
         TraceCommand::Inspect {
             files,
             png,
+            skip_invalid,
             columns,
         } => {
             let columns: Option<Columns> = columns
@@ -219,6 +224,7 @@ fn trace_command(command: TraceCommand) -> Result<()> {
                 let spec = TraceSpec {
                     path: Some(f.clone()),
                     columns: columns.clone(),
+                    skip_invalid,
                     ..toml::from_str("").expect("every trace field has a default")
                 };
                 let mut source = spec.prepare(1)?.open()?;

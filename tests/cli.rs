@@ -350,3 +350,31 @@ fn every_shipped_scenario_runs() {
         }
     }
 }
+
+#[test]
+fn malformed_rows_stop_inspect_with_their_line_unless_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "arrived_at,num_prefill_tokens,num_decode_tokens\n0,1,1\n1,x,1\n2,3,3\n",
+    )
+    .unwrap();
+    let err = stderr_of(ipw().args(["trace", "inspect"]).arg(&bad));
+    assert!(
+        err.contains("bad.csv:3: column `num_prefill_tokens`"),
+        "{err}"
+    );
+    let out = ipw()
+        .args(["trace", "inspect", "--skip-invalid"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("1 malformed rows were skipped"), "{stderr}");
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["rows", "2"]));
+}

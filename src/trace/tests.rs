@@ -184,6 +184,29 @@ fn epoch_and_relative_times_give_the_same_replay() {
 }
 
 #[test]
+fn the_splitwise_copy_of_the_azure_conversation_trace_reads_as_the_same_requests() {
+    let azure = Trace::read(
+        &manifest("traces/azure/AzureLLMInferenceTrace_conv_2023.csv"),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    let vidur = Trace::read(
+        &manifest("traces/vidur/splitwise_conv.csv"),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(vidur.format, TraceFormat::Splitwise);
+    assert_eq!(vidur.len(), azure.len());
+    for (a, v) in azure.rows.iter().zip(&vidur.rows) {
+        assert_eq!(
+            (a.input_tokens, a.output_tokens),
+            (v.input_tokens, v.output_tokens)
+        );
+        assert!((a.arrival_s - v.arrival_s).abs() < 1e-3, "{a:?} vs {v:?}");
+    }
+}
+
+#[test]
 fn splitwise_layout_is_detected() {
     let t = read_str("arrived_at,num_prefill_tokens,num_decode_tokens\n0.5,100,7\n1.5,200,8\n")
         .unwrap();
