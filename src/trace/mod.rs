@@ -174,14 +174,21 @@ impl Trace {
     /// the last arrival plus one mean inter-arrival gap, so that the loop seam looks like an
     /// ordinary gap rather than a double arrival.
     pub fn period_s(&self) -> f64 {
-        let n = self.rows.len();
-        let last = self.rows.last().map_or(0.0, |r| r.arrival_s);
-        if n > 1 && last > 0.0 {
-            last * n as f64 / (n - 1) as f64
-        } else {
-            // A single row, or all rows at t = 0: one second per row is as good as any period.
-            n.max(1) as f64
-        }
+        loop_period(
+            self.rows.len() as u64,
+            self.rows.last().map_or(0.0, |r| r.arrival_s),
+        )
+    }
+}
+
+/// The loop period of `n` arrivals spanning `span` seconds from the first: the span plus one
+/// mean gap (`span x n / (n - 1)`).
+pub(crate) fn loop_period(n: u64, span: f64) -> f64 {
+    if n > 1 && span > 0.0 {
+        span * n as f64 / (n - 1) as f64
+    } else {
+        // A single row, or all rows at t = 0: one second per row is as good as any period.
+        n.max(1) as f64
     }
 }
 

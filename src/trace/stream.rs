@@ -205,14 +205,9 @@ impl FileSource {
                     failures: self.stats.failures,
                 });
             }
-            let period = *self.period.get_or_insert_with(|| {
-                let (n, span) = (self.pass_rows as f64, self.pass_last);
-                if n > 1.0 && span > 0.0 {
-                    span * n / (n - 1.0)
-                } else {
-                    n
-                }
-            });
+            let period = *self
+                .period
+                .get_or_insert_with(|| super::loop_period(self.pass_rows, self.pass_last));
             if self.offset + period >= h {
                 return Ok(None);
             }
