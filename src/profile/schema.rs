@@ -51,6 +51,12 @@ pub struct Accelerator {
     pub power_w: f64,
     pub release_year: u32,
     pub source: String,
+    /// Power of one device when provisioned but serving nothing (model loaded), watts. Needed
+    /// only when a scenario counts idle power for this accelerator.
+    #[serde(default)]
+    pub idle_power_w: Option<f64>,
+    #[serde(default)]
+    pub idle_source: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -75,6 +81,13 @@ pub struct BatchPoint {
     pub prefill_tokens_per_s: f64,
     /// Power of the whole replica (all its devices), watts.
     pub power_w: f64,
+    /// The source's own measured output throughput at this point (tokens/s), kept to check
+    /// the simulator against (a replica held at this batch reproduces it).
+    #[serde(default)]
+    pub measured_output_tokens_per_s: Option<f64>,
+    /// The source's own measured energy per output token at this point (J).
+    #[serde(default)]
+    pub measured_j_per_output_token: Option<f64>,
 }
 
 /// A (model, accelerator) service profile.
@@ -204,7 +217,25 @@ impl Accelerator {
         positive(path, &f("memory_gb"), self.memory_gb)?;
         positive(path, &f("bandwidth_gb_s"), self.bandwidth_gb_s)?;
         positive(path, &f("power_w"), self.power_w)?;
-        sourced(path, &f("source"), &self.source)
+        sourced(path, &f("source"), &self.source)?;
+        if let Some(idle) = self.idle_power_w {
+            if !(idle.is_finite() && idle >= 0.0 && idle <= self.power_w) {
+                return Err(invalid(
+                    path,
+                    f("idle_power_w"),
+                    format!(
+                        "expected 0 <= idle power <= power_w ({}), got {idle}",
+                        self.power_w
+                    ),
+                ));
+            }
+            sourced(
+                path,
+                &f("idle_source"),
+                self.idle_source.as_deref().unwrap_or(""),
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -243,6 +274,17 @@ impl Pair {
             positive(path, &f("decode_step_s"), p.decode_step_s)?;
             positive(path, &f("prefill_tokens_per_s"), p.prefill_tokens_per_s)?;
             positive(path, &f("power_w"), p.power_w)?;
+            for (name, v) in [
+                (
+                    "measured_output_tokens_per_s",
+                    p.measured_output_tokens_per_s,
+                ),
+                ("measured_j_per_output_token", p.measured_j_per_output_token),
+            ] {
+                if let Some(v) = v {
+                    positive(path, &f(name), v)?;
+                }
+            }
             if i > 0 && p.batch <= self.points[i - 1].batch {
                 return Err(invalid(
                     path,
@@ -254,6 +296,19 @@ impl Pair {
         sourced(path, "decode_source", &self.decode_source)?;
         sourced(path, "prefill_source", &self.prefill_source)?;
         sourced(path, "power_source", &self.power_source)
+    }
+
+    /// The operating point of a replica running `n` requests, for the event-driven core:
+    /// [`Pair::at_batch`] within the measured range, and the smallest measured point below it
+    /// (decode at small batches is memory-bound, so its step time is flat; the power of the
+    /// smallest measured batch slightly overstates a less-loaded replica's). Above the range is
+    /// an error.
+    pub fn at_running_batch(&self, n: u32) -> Result<BatchPoint, ProfileError> {
+        let first = self.points[0];
+        if n < first.batch {
+            return Ok(first);
+        }
+        self.at_batch(f64::from(n))
     }
 
     /// The operating point at batch size `batch`, linearly interpolated between the two
@@ -280,11 +335,20 @@ impl Pair {
         let (a, b) = (pts[hi - 1], pts[hi]);
         let w = (batch - f64::from(a.batch)) / f64::from(b.batch - a.batch);
         let lerp = |x: f64, y: f64| x + w * (y - x);
+        let lerp_opt = |x: Option<f64>, y: Option<f64>| Some(lerp(x?, y?));
         Ok(BatchPoint {
             batch: batch.round() as u32,
             decode_step_s: lerp(a.decode_step_s, b.decode_step_s),
             prefill_tokens_per_s: lerp(a.prefill_tokens_per_s, b.prefill_tokens_per_s),
             power_w: lerp(a.power_w, b.power_w),
+            measured_output_tokens_per_s: lerp_opt(
+                a.measured_output_tokens_per_s,
+                b.measured_output_tokens_per_s,
+            ),
+            measured_j_per_output_token: lerp_opt(
+                a.measured_j_per_output_token,
+                b.measured_j_per_output_token,
+            ),
         })
     }
 }
