@@ -149,6 +149,9 @@ fn run_one(scenario: Scenario, out: &Path, options: &RunOptions) -> Result<()> {
             .unwrap_or(Path::new("trace"));
         eprintln!("warning: {}: {w}", path.display());
     }
+    for w in ipw_sim::report::overload_warnings(&result) {
+        eprintln!("warning: {}: {w}", plan.scenario.name);
+    }
     let written: Vec<PathBuf> = ipw_sim::report::write_results(out, &plan, &result)?;
     print!("{}", ipw_sim::report::summary_text(&plan, &result));
     eprintln!(

@@ -1,7 +1,9 @@
 //! Metrics: per-point totals (summed exactly in a fixed order) and the figures derived from
 //! them. Definitions, also given in the README:
 //!
-//! * energy: joules attributed to queries (see [`crate::sim::FixedBatch`]); kWh = J / 3.6e6;
+//! * energy: joules attributed to queries (see [`crate::sim::FixedBatch`] and
+//!   [`crate::sim::cloud`]) plus, in the event service, idle energy of provisioned devices;
+//!   kWh = J / 3.6e6;
 //! * compute: FLOPs = 2 x parameters x (prompt + response tokens);
 //! * cost: prompt tokens x input price + response tokens x output price (USD);
 //! * accuracy: share of queries answered correctly after routing;
@@ -28,7 +30,10 @@ pub struct Totals {
     /// Queries some local model answers correctly (the oracle's local share).
     pub locally_solvable: u64,
     pub correct: u64,
+    /// Energy attributed to queries, joules.
     pub energy_j: f64,
+    /// Energy of provisioned devices while idle (event service), joules.
+    pub idle_energy_j: f64,
     pub flops: f64,
     pub cost_usd: f64,
     pub latency_s: f64,
@@ -63,6 +68,23 @@ impl Totals {
         c: &Charge,
         q: &Query,
     ) {
+        self.add_query(task, route, solvable, correct, c.flops, c.cost_usd, q);
+        self.add_service(c.energy_j, c.latency_s);
+    }
+
+    /// Count a routed query: where it went, whether it was answered, its FLOPs and cost.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    pub fn add_query(
+        &mut self,
+        task: usize,
+        route: Route,
+        solvable: bool,
+        correct: bool,
+        flops: f64,
+        cost_usd: f64,
+        q: &Query,
+    ) {
         self.queries += 1;
         match route {
             Route::Cloud => self.cloud += 1,
@@ -74,18 +96,23 @@ impl Totals {
         }
         self.locally_solvable += u64::from(solvable);
         self.correct += u64::from(correct);
-        self.energy_j += c.energy_j;
-        self.flops += c.flops;
-        self.cost_usd += c.cost_usd;
-        self.latency_s += c.latency_s;
-        if c.latency_s > 0.0 {
-            self.power_w += c.energy_j / c.latency_s;
-            self.timed += 1;
-        }
+        self.flops += flops;
+        self.cost_usd += cost_usd;
         self.input_tokens += u64::from(q.input_tokens);
         self.output_tokens += u64::from(q.output_tokens);
         self.task_queries[task] += 1;
         self.task_correct[task] += u64::from(correct);
+    }
+
+    /// Count a served query's energy and service time (start of service to last token).
+    #[inline]
+    pub fn add_service(&mut self, energy_j: f64, service_s: f64) {
+        self.energy_j += energy_j;
+        self.latency_s += service_s;
+        if service_s > 0.0 {
+            self.power_w += energy_j / service_s;
+            self.timed += 1;
+        }
     }
 
     /// Add `other` (a later range of queries) to `self`.
@@ -99,6 +126,7 @@ impl Totals {
         self.locally_solvable += other.locally_solvable;
         self.correct += other.correct;
         self.energy_j += other.energy_j;
+        self.idle_energy_j += other.idle_energy_j;
         self.flops += other.flops;
         self.cost_usd += other.cost_usd;
         self.latency_s += other.latency_s;
@@ -147,7 +175,8 @@ impl Summary {
     pub fn new(t: &Totals, baseline: &Totals) -> Summary {
         let n = t.queries.max(1) as f64;
         let accuracy = t.correct as f64 / n;
-        let energy_per_query = t.energy_j / n;
+        let energy = t.energy_j + t.idle_energy_j;
+        let energy_per_query = energy / n;
         let mean_power = t.power_w / t.timed.max(1) as f64;
         let ratio = |a: f64, b: f64| if b > 0.0 { 1.0 - a / b } else { 0.0 };
         Summary {
@@ -156,7 +185,7 @@ impl Summary {
             escalated_share: t.escalated as f64 / n,
             locally_solvable_share: t.locally_solvable as f64 / n,
             accuracy,
-            energy_kwh: t.energy_j / 3.6e6,
+            energy_kwh: energy / 3.6e6,
             energy_j_per_query: energy_per_query,
             flops: t.flops,
             cost_usd: t.cost_usd,
@@ -172,7 +201,7 @@ impl Summary {
             } else {
                 0.0
             },
-            energy_savings: ratio(t.energy_j, baseline.energy_j),
+            energy_savings: ratio(energy, baseline.energy_j + baseline.idle_energy_j),
             compute_savings: ratio(t.flops, baseline.flops),
             cost_savings: ratio(t.cost_usd, baseline.cost_usd),
             accuracy_change: accuracy - baseline.correct as f64 / baseline.queries.max(1) as f64,

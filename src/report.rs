@@ -3,7 +3,9 @@
 //! plain-text summary for the terminal.
 
 use crate::router::RouterConfig;
-use crate::sweep::{Plan, SweepResult};
+use crate::sim::latency::Quantiles;
+use crate::sim::FleetReport;
+use crate::sweep::{Plan, PointResult, SweepResult};
 use polars::prelude::*;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -161,25 +163,166 @@ pub fn results_table(plan: &Plan, result: &SweepResult) -> PolarsResult<DataFram
         "queries_cloud".into(),
         pts.iter().map(|p| p.totals.cloud).collect::<Vec<u64>>(),
     ));
+    if pts.iter().all(|p| p.fleet.is_some()) {
+        columns.extend(fleet_columns(pts));
+    }
     DataFrame::new_infer_height(columns)
 }
 
-/// Write `results.csv` and `results.parquet` into `dir`; returns the paths written.
+/// The event service's columns: idle energy, power, latency, SLO, utilisation, overload.
+fn fleet_columns(pts: &[PointResult]) -> Vec<Column> {
+    let r = |p: &PointResult| p.fleet.as_ref().expect("checked by the caller").clone();
+    let reports: Vec<FleetReport> = pts.iter().map(r).collect();
+    let f = |name: &str, g: &dyn Fn(&FleetReport) -> f64| {
+        Column::new(name.into(), reports.iter().map(g).collect::<Vec<f64>>())
+    };
+    let b = |name: &str, g: &dyn Fn(&FleetReport) -> bool| {
+        Column::new(name.into(), reports.iter().map(g).collect::<Vec<bool>>())
+    };
+    let mut out = vec![
+        f("span_s", &|r| r.span_s),
+        f("attributed_energy_kwh", &|r| r.attributed_j / 3.6e6),
+        f("idle_energy_kwh", &|r| r.idle_j() / 3.6e6),
+        f("avg_power_w", &|r| {
+            (r.local.meter.total_j() + r.cloud.meter.total_j()) / r.span_s.max(f64::MIN_POSITIVE)
+        }),
+        f("local_avg_power_w", &|r| {
+            r.local.meter.total_j() / r.span_s.max(f64::MIN_POSITIVE)
+        }),
+        f("cloud_avg_power_w", &|r| {
+            r.cloud.meter.total_j() / r.span_s.max(f64::MIN_POSITIVE)
+        }),
+        f("local_peak_hour_power_w", &|r| {
+            r.local
+                .meter
+                .peak_hour_w(crate::sim::calendar::ticks(r.span_s))
+        }),
+        f("cloud_peak_hour_power_w", &|r| {
+            r.cloud
+                .meter
+                .peak_hour_w(crate::sim::calendar::ticks(r.span_s))
+        }),
+        f("cloud_peak_power_w", &|r| r.cloud.peak_power_w),
+    ];
+    for (name, q) in [
+        (
+            "queue",
+            (|r: &FleetReport| r.latency.queue) as fn(&FleetReport) -> Quantiles,
+        ),
+        ("ttft", |r: &FleetReport| r.latency.ttft),
+        ("e2e", |r: &FleetReport| r.latency.e2e),
+    ] {
+        out.push(f(&format!("{name}_mean_s"), &|r| q(r).mean));
+        out.push(f(&format!("{name}_p50_s"), &|r| q(r).p50));
+        out.push(f(&format!("{name}_p90_s"), &|r| q(r).p90));
+        out.push(f(&format!("{name}_p99_s"), &|r| q(r).p99));
+        out.push(f(&format!("{name}_max_s"), &|r| q(r).max));
+    }
+    out.extend([
+        f("slo_ttft_share", &|r| r.latency.slo_ttft),
+        f("slo_e2e_share", &|r| r.latency.slo_e2e),
+        f("slo_both_share", &|r| r.latency.slo_both),
+        f("local_utilisation", &|r| r.local.utilisation),
+        f("cloud_utilisation", &|r| r.cloud.utilisation),
+        b("local_overloaded", &|r| r.local.overload.overloaded),
+        b("cloud_overloaded", &|r| r.cloud.overload.overloaded),
+        f("local_queue_growth_per_s", &|r| {
+            r.local.overload.growth_per_s
+        }),
+        f("cloud_queue_growth_per_s", &|r| {
+            r.cloud.overload.growth_per_s
+        }),
+        Column::new(
+            "local_max_waiting".into(),
+            reports
+                .iter()
+                .map(|r| r.local.overload.max_waiting)
+                .collect::<Vec<u64>>(),
+        ),
+        Column::new(
+            "cloud_max_waiting".into(),
+            reports
+                .iter()
+                .map(|r| r.cloud.overload.max_waiting)
+                .collect::<Vec<u64>>(),
+        ),
+    ]);
+    out
+}
+
+/// The per-hour energy table of the event service: one row per (point, hour).
+pub fn hourly_table(plan: &Plan, result: &SweepResult) -> PolarsResult<Option<DataFrame>> {
+    if !result.points.iter().all(|p| p.fleet.is_some()) {
+        return Ok(None);
+    }
+    let (mut point, mut label, mut hour) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut local_j, mut cloud_j, mut local_w, mut cloud_w) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (i, p) in result.points.iter().enumerate() {
+        let r = p.fleet.as_ref().expect("checked above");
+        let end = crate::sim::calendar::ticks(r.span_s);
+        let hours = r
+            .local
+            .meter
+            .hourly_j
+            .len()
+            .max(r.cloud.meter.hourly_j.len());
+        for h in 0..hours {
+            // Seconds of the run inside this hour (the last hour may be partial).
+            let start = h as u64 * crate::sim::meter::HOUR;
+            let len = crate::sim::calendar::secs(
+                end.min(start + crate::sim::meter::HOUR)
+                    .saturating_sub(start),
+            )
+            .max(f64::MIN_POSITIVE);
+            let l = r.local.meter.hourly_j.get(h).copied().unwrap_or(0.0);
+            let c = r.cloud.meter.hourly_j.get(h).copied().unwrap_or(0.0);
+            point.push(i as u32);
+            label.push(p.router.label());
+            hour.push(h as u32);
+            local_j.push(l);
+            cloud_j.push(c);
+            local_w.push(l / len);
+            cloud_w.push(c / len);
+        }
+    }
+    let n = point.len();
+    DataFrame::new_infer_height(vec![
+        Column::new("scenario".into(), vec![plan.scenario.name.as_str(); n]),
+        Column::new("point".into(), point),
+        Column::new("label".into(), label),
+        Column::new("hour".into(), hour),
+        Column::new("local_energy_j".into(), local_j),
+        Column::new("cloud_energy_j".into(), cloud_j),
+        Column::new("local_avg_power_w".into(), local_w),
+        Column::new("cloud_avg_power_w".into(), cloud_w),
+    ])
+    .map(Some)
+}
+
+/// Write `results.csv` and `results.parquet` into `dir`, and for the event service
+/// `hourly.csv` and `hourly.parquet`; returns the paths written.
 pub fn write_results(
     dir: &Path,
     plan: &Plan,
     result: &SweepResult,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    let mut table = results_table(plan, result).map_err(|e| ReportError::Table {
+    let table_error = |e: PolarsError| ReportError::Table {
         path: dir.to_path_buf(),
         message: e.to_string(),
-    })?;
+    };
+    let mut tables = vec![("results", results_table(plan, result).map_err(table_error)?)];
+    if let Some(hourly) = hourly_table(plan, result).map_err(table_error)? {
+        tables.push(("hourly", hourly));
+    }
     let exporters: [&dyn Exporter; 2] = [&CsvExporter, &ParquetExporter];
     let mut written = Vec::new();
-    for e in exporters {
-        let path = dir.join(format!("results.{}", e.extension()));
-        write_atomic(&path, |f| e.write(&mut table, f).map_err(|e| e.to_string()))?;
-        written.push(path);
+    for (name, table) in &mut tables {
+        for e in exporters {
+            let path = dir.join(format!("{name}.{}", e.extension()));
+            write_atomic(&path, |f| e.write(table, f).map_err(|e| e.to_string()))?;
+            written.push(path);
+        }
     }
     Ok(written)
 }
@@ -212,5 +355,56 @@ pub fn summary_text(plan: &Plan, result: &SweepResult) -> String {
             100.0 * s.cost_savings
         );
     }
-    out + "savings (%) are 1 - X / X(all-cloud) on the same queries\n"
+    out += "savings (%) are 1 - X / X(all-cloud) on the same queries\n";
+    if result.points.iter().all(|p| p.fleet.is_some()) {
+        out += &format!(
+            "{:<34} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7} {:>9}\n",
+            "strategy",
+            "e2e p50 s",
+            "e2e p99 s",
+            "ttft p99",
+            "SLO %",
+            "local%u",
+            "cloud%u",
+            "idle kWh"
+        );
+        for p in &result.points {
+            let r = p.fleet.as_ref().expect("checked above");
+            let l = &r.latency;
+            out += &format!(
+                "{:<34} {:>9.2} {:>9.2} {:>9.3} {:>7.1} {:>7.1} {:>7.1} {:>9.3}\n",
+                p.router.label(),
+                l.e2e.p50,
+                l.e2e.p99,
+                l.ttft.p99,
+                100.0 * l.slo_both,
+                100.0 * r.local.utilisation,
+                100.0 * r.cloud.utilisation,
+                r.idle_j() / 3.6e6
+            );
+        }
+        out += "SLO % meets every [slo] target; %u: utilisation (local: busy device-time; cloud: batch slots in use; NaN: unlimited devices)\n";
+    }
+    out
+}
+
+/// One warning line per overloaded tier of each point (for stderr).
+pub fn overload_warnings(result: &SweepResult) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in &result.points {
+        let Some(r) = &p.fleet else { continue };
+        for (tier, t) in [("local", &r.local), ("cloud", &r.cloud)] {
+            let o = &t.overload;
+            if o.overloaded {
+                out.push(format!(
+                    "{}: the {tier} tier is overloaded: its waiting queue grew by {:.2} queries/s over the last hour of arrivals and held {} queries at the last arrival ({} slots); latencies reflect a growing backlog. Add capacity or lower the load",
+                    p.router.label(),
+                    o.growth_per_s,
+                    o.final_waiting,
+                    t.slots.map_or("unlimited".into(), |n| n.to_string())
+                ));
+            }
+        }
+    }
+    out
 }

@@ -44,6 +44,8 @@ pub enum Purpose {
     Synthesis = 7,
     /// The router's own coin flips, keyed by query (shared by all points, see `router`).
     Router = 5,
+    /// Which user (and so which local device) a query belongs to, keyed by query.
+    Affinity = 8,
 }
 
 /// A stream key: seed and purpose (and optionally a sub-key such as a model index or a sweep

@@ -4,6 +4,9 @@
 //! scenario file's folder, so a scenario runs the same from any working directory.
 
 use crate::router::RouterConfig;
+use crate::sim::cloud::Dispatch;
+use crate::sim::latency::Slo;
+use crate::sim::local::Mapping;
 use crate::sim::FlopsParams;
 use crate::trace::TraceSpec;
 use crate::workload::Correlation;
@@ -67,6 +70,129 @@ pub enum ServiceKind {
     /// Per-request figures at a fixed batch size, no queueing (the paper's accounting).
     #[default]
     FixedBatch,
+    /// The event-driven core: queueing, continuous batching, idle power (`fleet.local`,
+    /// `fleet.cloud`).
+    Event,
+}
+
+/// A device count, or `"unlimited"` (every user has a device).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "DevicesRepr")]
+pub enum Devices {
+    Count(u32),
+    #[default]
+    Unlimited,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum DevicesRepr {
+    Count(i64),
+    Word(String),
+}
+
+impl TryFrom<DevicesRepr> for Devices {
+    type Error = String;
+    fn try_from(r: DevicesRepr) -> Result<Self, String> {
+        match r {
+            DevicesRepr::Count(n) if (1..=i64::from(u32::MAX)).contains(&n) => {
+                Ok(Devices::Count(n as u32))
+            }
+            DevicesRepr::Word(w) if w == "unlimited" => Ok(Devices::Unlimited),
+            DevicesRepr::Count(n) => Err(format!(
+                "expected a device count >= 1 or \"unlimited\", got {n}"
+            )),
+            DevicesRepr::Word(w) => Err(format!(
+                "expected a device count >= 1 or \"unlimited\", got {w:?}"
+            )),
+        }
+    }
+}
+
+impl Devices {
+    pub fn count(self) -> Option<u32> {
+        match self {
+            Devices::Count(n) => Some(n),
+            Devices::Unlimited => None,
+        }
+    }
+}
+
+/// One group of local devices (event service).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LocalGroupSection {
+    pub accelerator: String,
+    #[serde(default)]
+    pub devices: Devices,
+    /// Pool models the group holds (each must be in `fleet.local_models`).
+    pub models: Vec<String>,
+}
+
+/// The local tier of the event service.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LocalFleetSection {
+    /// Devices of `fleet.local_accelerator` holding every pool model (when `groups` is empty).
+    #[serde(default)]
+    pub devices: Devices,
+    #[serde(default)]
+    pub mapping: Mapping,
+    /// Count idle power of provisioned devices (needs the accelerator's `idle_power_w`).
+    #[serde(default)]
+    pub idle_power: bool,
+    /// Device groups of one or more accelerator kinds (instead of `devices`).
+    #[serde(default)]
+    pub groups: Vec<LocalGroupSection>,
+}
+
+/// One pool of cloud replicas (event service).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CloudPoolSection {
+    pub accelerator: String,
+    pub replicas: u32,
+    pub max_batch: u32,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn one_u32() -> u32 {
+    1
+}
+
+/// The cloud tier of the event service.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CloudFleetSection {
+    /// Replicas of `fleet.cloud_model` on `fleet.cloud_accelerator` (when `pools` is empty).
+    #[serde(default = "one_u32")]
+    pub replicas: u32,
+    /// Continuous-batching cap (default: `fleet.cloud_batch`).
+    #[serde(default)]
+    pub max_batch: Option<u32>,
+    #[serde(default)]
+    pub dispatch: Dispatch,
+    /// Count idle power of provisioned replicas (needs the accelerator's `idle_power_w`).
+    #[serde(default = "yes")]
+    pub idle_power: bool,
+    /// Replica pools on one or more accelerator kinds (instead of `replicas`/`max_batch`).
+    #[serde(default)]
+    pub pools: Vec<CloudPoolSection>,
+}
+
+impl Default for CloudFleetSection {
+    fn default() -> Self {
+        CloudFleetSection {
+            replicas: 1,
+            max_batch: None,
+            dispatch: Dispatch::default(),
+            idle_power: true,
+            pools: Vec::new(),
+        }
+    }
 }
 
 fn one() -> f64 {
@@ -90,6 +216,12 @@ pub struct FleetSection {
     /// the paper and ML.ENERGY measure).
     #[serde(default = "one")]
     pub pue: f64,
+    /// Local devices (event service only).
+    #[serde(default)]
+    pub local: LocalFleetSection,
+    /// Cloud replicas (event service only).
+    #[serde(default)]
+    pub cloud: CloudFleetSection,
 }
 
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
@@ -138,6 +270,9 @@ pub struct Scenario {
     pub router: Option<RouterConfig>,
     #[serde(default)]
     pub sweep: SweepSection,
+    /// Latency targets (event service).
+    #[serde(default)]
+    pub slo: Slo,
     /// The file it was read from (set by the loader).
     #[serde(skip)]
     pub path: PathBuf,
@@ -264,6 +399,45 @@ impl Scenario {
         }
         if !(f.pue.is_finite() && f.pue >= 1.0) {
             return Err(self.invalid("fleet.pue", format!("expected a PUE >= 1.0, got {}", f.pue)));
+        }
+        for (field, v) in [
+            ("slo.ttft_s", self.slo.ttft_s),
+            ("slo.e2e_s", self.slo.e2e_s),
+        ] {
+            if v.is_some_and(|v| !(v.is_finite() && v > 0.0)) {
+                return Err(self.invalid(field, "expected a positive number of seconds"));
+            }
+        }
+        let c = &f.cloud;
+        if c.pools.is_empty() && c.replicas == 0 {
+            return Err(self.invalid("fleet.cloud.replicas", "expected at least 1 replica"));
+        }
+        if c.max_batch == Some(0) {
+            return Err(self.invalid("fleet.cloud.max_batch", "expected a batch cap >= 1"));
+        }
+        for (i, p) in c.pools.iter().enumerate() {
+            if p.replicas == 0 || p.max_batch == 0 {
+                return Err(self.invalid(
+                    &format!("fleet.cloud.pools[{i}]"),
+                    "expected replicas >= 1 and max_batch >= 1",
+                ));
+            }
+        }
+        for (i, g) in f.local.groups.iter().enumerate() {
+            if let Some(m) = g.models.iter().find(|m| !f.local_models.contains(m)) {
+                return Err(self.invalid(
+                    &format!("fleet.local.groups[{i}].models"),
+                    format!("`{m}` is not in fleet.local_models"),
+                ));
+            }
+        }
+        if let Some(m) = f.local_models.iter().find(|m| {
+            !f.local.groups.is_empty() && !f.local.groups.iter().any(|g| g.models.contains(m))
+        }) {
+            return Err(self.invalid(
+                "fleet.local.groups",
+                format!("no group holds the pool model `{m}`"),
+            ));
         }
         if let Some(r) = &self.router {
             r.validate().map_err(|m| self.invalid("router", m))?;

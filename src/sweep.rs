@@ -10,7 +10,11 @@ use crate::metrics::{Summary, Totals};
 use crate::profile::{Catalogue, ProfileError};
 use crate::router::{Router, RouterConfig};
 use crate::scenario::{Scenario, ScenarioError, ServiceKind};
-use crate::sim::{evaluate, Context, EndpointProfile, FixedBatch};
+use crate::sim::cloud::{CloudSpec, ReplicaKind};
+use crate::sim::local::{LocalGroup, LocalService, LocalSpec};
+use crate::sim::{
+    evaluate, Context, EndpointProfile, EventPoint, FixedBatch, Fleet, FleetReport, FleetSpec,
+};
 use crate::trace::{Query, QuerySource, Replay, SourceStats, TraceError};
 use crate::workload::{Workload, WorkloadError, WorkloadSpec};
 use rayon::prelude::*;
@@ -47,6 +51,8 @@ pub struct Plan {
     pub replay: Replay,
     pub workload: Workload,
     pub service: FixedBatch,
+    /// The fleet of the event service (`None`: fixed-batch accounting).
+    pub fleet: Option<FleetSpec>,
     pub points: Vec<RouterConfig>,
     pool_in_workload: Vec<usize>,
     cloud_in_workload: usize,
@@ -59,6 +65,8 @@ pub struct PointResult {
     pub router: RouterConfig,
     pub totals: Totals,
     pub summary: Summary,
+    /// Queueing, latency, utilisation and per-hour energy (event service only).
+    pub fleet: Option<FleetReport>,
 }
 
 /// The result of a sweep: every point, and the all-cloud baseline they are compared with.
@@ -100,8 +108,6 @@ impl Plan {
                 )));
             }
         }
-        // The only service so far; the event-driven core adds a match arm here.
-        let ServiceKind::FixedBatch = f.service;
         let endpoint =
             |model: &str, acc: &str, batch: f64, pue: f64| -> Result<EndpointProfile, RunError> {
                 let pair = catalogue.pair(model, acc)?;
@@ -168,7 +174,12 @@ impl Plan {
             })
             .collect();
         let points = scenario.points()?;
+        let fleet = match f.service {
+            ServiceKind::FixedBatch => None,
+            ServiceKind::Event => Some(fleet_spec(&scenario, &catalogue)?),
+        };
         Ok(Plan {
+            fleet,
             scenario,
             catalogue,
             replay,
@@ -223,7 +234,6 @@ impl Plan {
     /// the source in batches. `progress` is called with the number of queries finished, from
     /// any thread.
     pub fn run(&self, progress: &(dyn Fn(u64) + Sync)) -> Result<SweepResult, RunError> {
-        let ctx = self.context();
         let mut configs = self.points.clone();
         let baseline_index = configs
             .iter()
@@ -232,6 +242,84 @@ impl Plan {
                 configs.push(RouterConfig::AllCloud);
                 configs.len() - 1
             });
+        let (all, source) = match &self.fleet {
+            None => self.run_fixed(&configs, progress)?,
+            Some(spec) => self.run_event(spec, &configs, progress)?,
+        };
+        let baseline = all[baseline_index].0.clone();
+        let points = configs
+            .into_iter()
+            .zip(all)
+            .take(self.points.len())
+            .map(|(router, (totals, fleet))| PointResult {
+                summary: Summary::new(&totals, &baseline),
+                router,
+                totals,
+                fleet,
+            })
+            .collect();
+        Ok(SweepResult {
+            points,
+            baseline,
+            source,
+        })
+    }
+
+    /// Each point on the event-driven core: points in parallel, each point's queries in order
+    /// on one thread (so its result does not depend on the thread count).
+    #[allow(clippy::type_complexity)]
+    fn run_event(
+        &self,
+        spec: &FleetSpec,
+        configs: &[RouterConfig],
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<(Vec<(Totals, Option<FleetReport>)>, SourceStats), RunError> {
+        let ctx = self.context();
+        let mut states: Vec<EventPoint> = configs
+            .iter()
+            .map(|c| {
+                EventPoint::new(
+                    Router::new(c.clone(), self.scenario.seed),
+                    Fleet::new(spec.clone(), self.service.local.len()),
+                    self.workload.tasks.len(),
+                    self.service.local.len(),
+                )
+            })
+            .collect();
+        let mut source = self.source()?;
+        let mut batch = Vec::with_capacity(BATCH);
+        loop {
+            batch.clear();
+            source.next_batch(&mut batch, BATCH)?;
+            if batch.is_empty() {
+                break;
+            }
+            states.par_iter_mut().for_each(|s| {
+                for chunk in batch.chunks(CHUNK) {
+                    s.feed(&ctx, chunk);
+                    progress(chunk.len() as u64);
+                }
+            });
+        }
+        let all = states
+            .into_par_iter()
+            .map(|s| {
+                let (t, r) = s.finish();
+                (t, Some(r))
+            })
+            .collect();
+        Ok((all, source.stats()))
+    }
+
+    /// Each point with fixed-batch accounting: (point, chunk) pairs in parallel, chunk totals
+    /// merged in chunk order.
+    #[allow(clippy::type_complexity)]
+    fn run_fixed(
+        &self,
+        configs: &[RouterConfig],
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<(Vec<(Totals, Option<FleetReport>)>, SourceStats), RunError> {
+        let ctx = self.context();
         let routers: Vec<Router> = configs
             .iter()
             .map(|c| Router::new(c.clone(), self.scenario.seed))
@@ -263,22 +351,10 @@ impl Plan {
                 totals[p].merge(t);
             }
         }
-        let baseline = totals[baseline_index].clone();
-        let points = configs
-            .into_iter()
-            .zip(totals)
-            .take(self.points.len())
-            .map(|(router, totals)| PointResult {
-                summary: Summary::new(&totals, &baseline),
-                router,
-                totals,
-            })
-            .collect();
-        Ok(SweepResult {
-            points,
-            baseline,
-            source: source.stats(),
-        })
+        Ok((
+            totals.into_iter().map(|t| (t, None)).collect(),
+            source.stats(),
+        ))
     }
 
     /// Total queries the sweep evaluates (for a progress bar), when the source knows its length.
@@ -287,4 +363,147 @@ impl Plan {
         let n = self.source().ok()?.len_hint()?;
         Some(n * (self.points.len() as u64 + extra))
     }
+}
+
+/// The event service's fleet, built from the scenario's `[fleet]` and the catalogue.
+fn fleet_spec(scenario: &Scenario, catalogue: &Catalogue) -> Result<FleetSpec, RunError> {
+    let f = &scenario.fleet;
+    let fleet_error = |field: &str, message: String| RunError::Fleet {
+        path: scenario.path.clone(),
+        message: format!("field `{field}`: {message}"),
+    };
+    let idle_of = |field: &str, acc: &str| -> Result<f64, RunError> {
+        catalogue.accelerator(acc)?.idle_power_w.ok_or_else(|| {
+            fleet_error(
+                field,
+                format!("idle power is counted but accelerator `{acc}` has no idle_power_w in accelerators.toml (add it with its source, or set {field} = false)"),
+            )
+        })
+    };
+    // Local groups: the shorthand is one group of fleet.local_accelerator holding the pool.
+    let groups: Vec<(String, Option<u32>, Vec<String>)> = if f.local.groups.is_empty() {
+        vec![(
+            f.local_accelerator.clone(),
+            f.local.devices.count(),
+            f.local_models.clone(),
+        )]
+    } else {
+        f.local
+            .groups
+            .iter()
+            .map(|g| (g.accelerator.clone(), g.devices.count(), g.models.clone()))
+            .collect()
+    };
+    let mut local_groups = Vec::new();
+    for (acc, devices, models) in groups {
+        let a = catalogue.accelerator(&acc)?;
+        if a.tier != crate::profile::Tier::Local {
+            return Err(fleet_error(
+                "fleet.local.groups",
+                format!(
+                    "`{acc}` is a {:?} accelerator, expected a Local one",
+                    a.tier
+                ),
+            ));
+        }
+        let mut services = vec![None; f.local_models.len()];
+        for m in &models {
+            let i = f
+                .local_models
+                .iter()
+                .position(|x| x == m)
+                .expect("validated: group models are pool models");
+            let p = catalogue.pair(m, &acc)?.at_running_batch(1)?;
+            services[i] = Some(LocalService {
+                prefill_s_per_token: 1.0 / p.prefill_tokens_per_s,
+                decode_s_per_token: p.decode_step_s,
+                power_w: p.power_w,
+            });
+        }
+        let idle_power_w = if f.local.idle_power && devices.is_some() {
+            idle_of("fleet.local.idle_power", &acc)?
+        } else {
+            0.0
+        };
+        local_groups.push(LocalGroup {
+            accelerator: acc,
+            devices,
+            services,
+            idle_power_w,
+        });
+    }
+    // Cloud pools: the shorthand is one pool of fleet.cloud_accelerator.
+    let c = &f.cloud;
+    let pools: Vec<(String, u32, u32, &str)> = if c.pools.is_empty() {
+        let cap = c.max_batch.unwrap_or(f.cloud_batch.round() as u32);
+        vec![(
+            f.cloud_accelerator.clone(),
+            c.replicas,
+            cap,
+            "fleet.cloud.max_batch",
+        )]
+    } else {
+        c.pools
+            .iter()
+            .map(|p| {
+                (
+                    p.accelerator.clone(),
+                    p.replicas,
+                    p.max_batch,
+                    "fleet.cloud.pools.max_batch",
+                )
+            })
+            .collect()
+    };
+    let mut kinds = Vec::new();
+    for (acc, count, cap, cap_field) in pools {
+        let a = catalogue.accelerator(&acc)?;
+        if a.tier != crate::profile::Tier::Cloud {
+            return Err(fleet_error(
+                "fleet.cloud",
+                format!(
+                    "`{acc}` is a {:?} accelerator, expected a Cloud one",
+                    a.tier
+                ),
+            ));
+        }
+        let pair = catalogue.pair(&f.cloud_model, &acc)?;
+        let idle = if c.idle_power {
+            idle_of("fleet.cloud.idle_power", &acc)? * f64::from(pair.devices)
+        } else {
+            0.0
+        };
+        let (mut step_s, mut power_w, mut prefill_tps) = (vec![0.0], vec![idle], vec![0.0]);
+        for n in 1..=cap {
+            let p = pair
+                .at_running_batch(n)
+                .map_err(|e| fleet_error(cap_field, format!("batch cap {cap}: {e}")))?;
+            step_s.push(p.decode_step_s);
+            power_w.push(p.power_w);
+            prefill_tps.push(p.prefill_tokens_per_s);
+        }
+        kinds.push(ReplicaKind {
+            accelerator: acc,
+            count,
+            cap,
+            step_s,
+            power_w,
+            prefill_tps,
+        });
+    }
+    Ok(FleetSpec {
+        local: LocalSpec {
+            groups: local_groups,
+            mapping: f.local.mapping,
+            count_idle: f.local.idle_power,
+            seed: scenario.seed,
+        },
+        cloud: CloudSpec {
+            kinds,
+            dispatch: c.dispatch,
+            count_idle: c.idle_power,
+            pue: f.pue,
+        },
+        slo: scenario.slo,
+    })
 }

@@ -9,9 +9,16 @@
 //! pure function of its inputs, so slices can be evaluated on any thread and summed in a fixed
 //! order (DESIGN.md invariant 4).
 
+pub mod calendar;
+pub mod cloud;
 mod fixed;
+pub mod fleet;
+pub mod latency;
+pub mod local;
+pub mod meter;
 
 pub use fixed::{EndpointProfile, FixedBatch, FlopsParams};
+pub use fleet::{Completion, Fleet, FleetReport, FleetSpec, Job};
 
 use crate::metrics::Totals;
 use crate::router::{Objective, Route, Router};
@@ -89,38 +96,125 @@ impl<'a, S: Service> Context<'a, S> {
     }
 }
 
-/// Evaluate `router` on `queries` (consecutive queries of the run, in order).
+/// What the router decided for one query, and what the fixed-batch service charges for it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Decision {
+    pub task: usize,
+    pub route: Route,
+    /// Some local model answers the query correctly.
+    pub solvable: bool,
+    /// The query is answered correctly where it is finally served.
+    pub correct: bool,
+    /// The fixed-batch charge (the event core keeps its FLOPs and cost; it measures energy and
+    /// latency itself).
+    pub charge: Charge,
+}
+
+impl Decision {
+    /// Where the event-driven core serves the query.
+    pub fn job(&self) -> Job {
+        match self.route {
+            Route::Cloud => Job::Cloud,
+            Route::Local(m) => Job::Local(m),
+            Route::LocalThenCloud(m) => Job::LocalThenCloud(m),
+        }
+    }
+}
+
+/// Route one query and charge it on the fixed-batch figures.
+#[inline]
+pub fn decide<S: Service>(ctx: &Context<'_, S>, router: &Router, q: &Query) -> Decision {
+    let index = q.index;
+    let attrs = ctx.workload.attributes(index);
+    let task = attrs.task as usize;
+    let objective = router.config().objective();
+    let target = ctx.oracle_target(q, attrs.solved, objective);
+    let route = router.route(index, target, ctx.strongest_local[task]);
+    let cloud_ok = attrs.solved >> ctx.cloud_in_workload & 1 == 1;
+    let (charge, correct) = match route {
+        Route::Cloud => (ctx.service.charge(Endpoint::Cloud, q), cloud_ok),
+        Route::Local(m) => {
+            let ok = attrs.solved >> ctx.pool_in_workload[m] & 1 == 1;
+            (ctx.service.charge(Endpoint::Local(m), q), ok)
+        }
+        Route::LocalThenCloud(m) => {
+            let a = ctx.service.charge(Endpoint::Local(m), q);
+            let b = ctx.service.charge(Endpoint::Cloud, q);
+            let both = Charge {
+                energy_j: a.energy_j + b.energy_j,
+                latency_s: a.latency_s + b.latency_s,
+                flops: a.flops + b.flops,
+                cost_usd: a.cost_usd + b.cost_usd,
+            };
+            (both, cloud_ok)
+        }
+    };
+    Decision {
+        task,
+        route,
+        solvable: target.is_some(),
+        correct,
+        charge,
+    }
+}
+
+/// Evaluate `router` on `queries` (consecutive queries of the run, in order) with the
+/// fixed-batch service.
 pub fn evaluate<S: Service>(ctx: &Context<'_, S>, router: &Router, queries: &[Query]) -> Totals {
     let mut t = Totals::new(ctx.workload.tasks.len(), ctx.service.local_models());
-    let objective = router.config().objective();
-    for &q in queries {
-        let index = q.index;
-        let attrs = ctx.workload.attributes(index);
-        let task = attrs.task as usize;
-        let target = ctx.oracle_target(&q, attrs.solved, objective);
-        let route = router.route(index, target, ctx.strongest_local[task]);
-        let cloud_ok = attrs.solved >> ctx.cloud_in_workload & 1 == 1;
-        let (charge, correct) = match route {
-            Route::Cloud => (ctx.service.charge(Endpoint::Cloud, &q), cloud_ok),
-            Route::Local(m) => {
-                let ok = attrs.solved >> ctx.pool_in_workload[m] & 1 == 1;
-                (ctx.service.charge(Endpoint::Local(m), &q), ok)
-            }
-            Route::LocalThenCloud(m) => {
-                let a = ctx.service.charge(Endpoint::Local(m), &q);
-                let b = ctx.service.charge(Endpoint::Cloud, &q);
-                let both = Charge {
-                    energy_j: a.energy_j + b.energy_j,
-                    latency_s: a.latency_s + b.latency_s,
-                    flops: a.flops + b.flops,
-                    cost_usd: a.cost_usd + b.cost_usd,
-                };
-                (both, cloud_ok)
-            }
-        };
-        t.add(task, route, target.is_some(), correct, &charge, &q);
+    for q in queries {
+        let d = decide(ctx, router, q);
+        t.add(d.task, d.route, d.solvable, d.correct, &d.charge, q);
     }
     t
+}
+
+/// One sweep point on the event-driven core: its router, its fleet and its running totals.
+/// Feed it the run's queries batch by batch, in order, then [`EventPoint::finish`] it.
+pub struct EventPoint {
+    pub router: Router,
+    pub fleet: Fleet,
+    pub totals: Totals,
+}
+
+impl EventPoint {
+    pub fn new(router: Router, fleet: Fleet, tasks: usize, local_models: usize) -> EventPoint {
+        EventPoint {
+            router,
+            fleet,
+            totals: Totals::new(tasks, local_models),
+        }
+    }
+
+    /// Route and submit `queries`, and account for every query finished so far.
+    pub fn feed<S: Service>(&mut self, ctx: &Context<'_, S>, queries: &[Query]) {
+        for q in queries {
+            let d = decide(ctx, &self.router, q);
+            self.totals.add_query(
+                d.task,
+                d.route,
+                d.solvable,
+                d.correct,
+                d.charge.flops,
+                d.charge.cost_usd,
+                q,
+            );
+            self.fleet.submit(q, d.job());
+        }
+        let totals = &mut self.totals;
+        self.fleet
+            .drain(|c| totals.add_service(c.energy_j, c.service_s));
+    }
+
+    /// Serve what is left and close the run; the totals then include idle energy.
+    pub fn finish(mut self) -> (Totals, FleetReport) {
+        let totals = &mut self.totals;
+        let report = self
+            .fleet
+            .finish(|c| totals.add_service(c.energy_j, c.service_s));
+        self.totals.idle_energy_j = report.idle_j();
+        (self.totals, report)
+    }
 }
 
 #[cfg(test)]

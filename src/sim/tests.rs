@@ -37,6 +37,8 @@ fn fixed_batch_charges_follow_the_documented_formulas() {
         decode_step_s: 0.02,
         prefill_tokens_per_s: 1000.0,
         power_w: 3200.0,
+        measured_output_tokens_per_s: None,
+        measured_j_per_output_token: None,
     };
     let e = EndpointProfile::new(
         &model(22.0, 235.0, 0.22, 0.88),
@@ -71,6 +73,8 @@ fn a_query_with_no_tokens_costs_nothing() {
         decode_step_s: 0.03,
         prefill_tokens_per_s: 400.0,
         power_w: 350.0,
+        measured_output_tokens_per_s: None,
+        measured_j_per_output_token: None,
     };
     let c = EndpointProfile::new(
         &model(8.0, 8.0, 0.035, 0.138),

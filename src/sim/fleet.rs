@@ -1,0 +1,346 @@
+//! The event-driven fleet: a local tier and a cloud tier served from one event calendar.
+//!
+//! Queries are submitted in arrival order. Before a query is admitted, every event due at or
+//! before its arrival is handled, so the fleet is always in the state the arrival sees. The
+//! local tier computes each query's service on arrival (see [`super::local`]); the cloud tier
+//! is event-driven (see [`super::cloud`]); an escalated query (tried locally, then sent to the
+//! cloud) becomes a cloud arrival event at the end of its local attempt.
+//!
+//! Finished queries come out as [`Completion`]s (drained by the caller with
+//! [`Fleet::drain`]). [`Fleet::finish`] handles the remaining events and closes the energy
+//! meters; the report says whether a tier was overloaded (see [`Overload`]).
+
+use super::calendar::{secs, ticks, Calendar, Ticks};
+use super::cloud::{CloudSpec, CloudTier, Event, Prior};
+use super::latency::{LatencyRecorder, LatencySummary, Slo};
+use super::local::{LocalSpec, LocalTier};
+use super::meter::Meter;
+use crate::trace::Query;
+
+/// Where a routed query is served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Job {
+    /// On pool model `m`, locally.
+    Local(usize),
+    /// In the cloud.
+    Cloud,
+    /// On pool model `m` locally, then (having failed) in the cloud.
+    LocalThenCloud(usize),
+}
+
+/// One finished query. Times are ticks from the start of the replay.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Completion {
+    pub index: u64,
+    pub arrival: Ticks,
+    /// When service started (the local attempt, for an escalated query).
+    pub start: Ticks,
+    pub first_token: Ticks,
+    pub end: Ticks,
+    /// Time spent waiting for a device or a batch slot (both tiers, if escalated), seconds.
+    pub queue_s: f64,
+    /// Time spent being served (both tiers, if escalated), seconds.
+    pub service_s: f64,
+    /// Energy attributed to the query (cloud energy includes PUE), joules.
+    pub energy_j: f64,
+}
+
+impl Completion {
+    pub fn ttft_s(&self) -> f64 {
+        secs(self.first_token - self.arrival)
+    }
+    pub fn e2e_s(&self) -> f64 {
+        secs(self.end - self.arrival)
+    }
+}
+
+/// The fleet's settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FleetSpec {
+    pub local: LocalSpec,
+    pub cloud: CloudSpec,
+    pub slo: Slo,
+}
+
+/// Seconds between samples of the waiting queues (for overload detection).
+pub const SAMPLE_S: f64 = 60.0;
+
+/// Whether a tier could not keep up with its arrivals.
+///
+/// The waiting queue (queries arrived and not yet started) is sampled every [`SAMPLE_S`]
+/// seconds. Over the last hour of arrivals (all of them, if shorter) its growth rate is the
+/// least-squares slope of those samples. A tier is overloaded when its queue grew over that
+/// window and, at the last arrival, held more than ten times the tier's slots (devices, or
+/// replicas x batch cap): a stable queue does not keep growing, and a full tier with a short
+/// queue is merely busy.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Overload {
+    pub overloaded: bool,
+    /// Growth of the waiting queue over the window, queries per second.
+    pub growth_per_s: f64,
+    /// Waiting queries at the last arrival, and the most at any sample.
+    pub final_waiting: u64,
+    pub max_waiting: u64,
+}
+
+/// What one tier did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TierReport {
+    /// Devices or batch slots provisioned (`None`: unlimited).
+    pub slots: Option<u64>,
+    /// Energy in total and per hour (cloud: PUE applied).
+    pub meter: Meter,
+    /// The sum of every device's (replica's) own integrated energy, joules.
+    pub device_energy_j: f64,
+    /// Local: busy device-time / provisioned device-time. Cloud: time-average share of batch
+    /// slots in use. NaN for unlimited devices.
+    pub utilisation: f64,
+    /// Highest instantaneous power of the tier, watts (cloud only; NaN for the local tier,
+    /// whose devices are not simulated in time order).
+    pub peak_power_w: f64,
+    pub overload: Overload,
+}
+
+/// The fleet's report for one run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FleetReport {
+    /// From time 0 to the last completion, seconds.
+    pub span_s: f64,
+    pub completed: u64,
+    /// Sum of per-query energies, joules.
+    pub attributed_j: f64,
+    pub local: TierReport,
+    pub cloud: TierReport,
+    pub latency: LatencySummary,
+}
+
+impl FleetReport {
+    /// Idle energy of both tiers, joules.
+    pub fn idle_j(&self) -> f64 {
+        self.local.meter.idle_j + self.cloud.meter.idle_j
+    }
+}
+
+/// The event-driven core.
+pub struct Fleet {
+    cal: Calendar<Event>,
+    local: LocalTier,
+    cloud: CloudTier,
+    out: Vec<Completion>,
+    latency: LatencyRecorder,
+    attributed_j: f64,
+    completed: u64,
+    last_arrival: Ticks,
+    next_sample: Ticks,
+    samples: Vec<(Ticks, u64, u64)>,
+}
+
+impl Fleet {
+    /// A fleet with every device and replica idle at time 0.
+    pub fn new(spec: FleetSpec, pool_models: usize) -> Fleet {
+        Fleet {
+            cal: Calendar::default(),
+            local: LocalTier::new(spec.local, pool_models),
+            cloud: CloudTier::new(spec.cloud),
+            out: Vec::new(),
+            latency: LatencyRecorder::new(spec.slo),
+            attributed_j: 0.0,
+            completed: 0,
+            last_arrival: 0,
+            next_sample: 0,
+            samples: Vec::new(),
+        }
+    }
+
+    /// Queries in the cloud tier (waiting or admitted).
+    pub fn cloud_in_flight(&self) -> usize {
+        self.cloud.in_flight()
+    }
+
+    /// Events waiting in the calendar.
+    pub fn pending_events(&self) -> usize {
+        self.cal.len()
+    }
+
+    fn sample_until(&mut self, t: Ticks) {
+        while self.next_sample <= t {
+            let at = self.next_sample;
+            let local = self.local.waiting_at(at);
+            self.samples.push((at, local, self.cloud.waiting));
+            self.next_sample += ticks(SAMPLE_S);
+        }
+    }
+
+    /// Handle every event due at or before `t`.
+    fn run_until(&mut self, t: Ticks) {
+        while let Some(next) = self.cal.next_time() {
+            if next > t {
+                break;
+            }
+            self.sample_until(next.saturating_sub(1));
+            let (now, event) = self.cal.pop().expect("peeked");
+            self.cloud.handle(event, now, &mut self.cal, &mut self.out);
+        }
+    }
+
+    /// Serve `q` as `job`. Queries must come in arrival order.
+    pub fn submit(&mut self, q: &Query, job: Job) {
+        let t = ticks(q.arrival_s);
+        assert!(
+            t >= self.last_arrival,
+            "queries must be submitted in arrival order"
+        );
+        self.run_until(t);
+        self.sample_until(t.saturating_sub(1));
+        self.cal.advance(t);
+        self.last_arrival = t;
+        match job {
+            Job::Local(m) => {
+                let s = self
+                    .local
+                    .serve(m, q.index, t, q.input_tokens, q.output_tokens);
+                self.out.push(Completion {
+                    index: q.index,
+                    arrival: t,
+                    start: s.start,
+                    first_token: s.first_token,
+                    end: s.end,
+                    queue_s: secs(s.start - t),
+                    service_s: secs(s.end - s.start),
+                    energy_j: s.energy_j,
+                });
+            }
+            Job::Cloud => {
+                let id = self.cloud.new_request(
+                    q.index,
+                    t,
+                    q.input_tokens,
+                    q.output_tokens,
+                    Prior::default(),
+                );
+                self.cloud.arrive(id, t, &mut self.cal);
+            }
+            Job::LocalThenCloud(m) => {
+                let s = self
+                    .local
+                    .serve(m, q.index, t, q.input_tokens, q.output_tokens);
+                let prior = Prior {
+                    energy_j: s.energy_j,
+                    service_s: secs(s.end - s.start),
+                    queue_s: secs(s.start - t),
+                    start: Some(s.start),
+                };
+                let id = self
+                    .cloud
+                    .new_request(q.index, t, q.input_tokens, q.output_tokens, prior);
+                self.cal.schedule(s.end, Event::Arrive(id));
+            }
+        }
+    }
+
+    /// Hand every query finished so far to `f`, in completion order (recording its latency).
+    pub fn drain(&mut self, mut f: impl FnMut(&Completion)) {
+        for c in self.out.drain(..) {
+            self.latency.record(c.queue_s, c.ttft_s(), c.e2e_s());
+            self.attributed_j += c.energy_j;
+            self.completed += 1;
+            f(&c);
+        }
+    }
+
+    /// Serve everything still in flight, close the meters, and report. Call [`Fleet::drain`]
+    /// afterwards for the last completions; the report counts them already.
+    pub fn finish(&mut self, f: impl FnMut(&Completion)) -> FleetReport {
+        self.run_until(Ticks::MAX);
+        self.drain(f);
+        let end = self
+            .cal
+            .now()
+            .max(self.local.last_end)
+            .max(self.last_arrival);
+        let (local_meter, local_devices) = self.local.finish(end);
+        let (cloud_meter, cloud_devices, cloud_util) = self.cloud.finish(end);
+        let span = secs(end);
+        let local_slots = self.local.devices();
+        let cloud_slots = self.cloud.slots();
+        let local_util = match local_slots {
+            Some(n) if n > 0 && span > 0.0 => local_meter.busy_s / (n as f64 * span),
+            _ => f64::NAN,
+        };
+        FleetReport {
+            span_s: span,
+            completed: self.completed,
+            attributed_j: self.attributed_j,
+            local: TierReport {
+                slots: local_slots,
+                overload: self.overload(|s| s.1, local_slots),
+                meter: local_meter,
+                device_energy_j: local_devices,
+                utilisation: local_util,
+                peak_power_w: f64::NAN,
+            },
+            cloud: TierReport {
+                slots: Some(cloud_slots),
+                overload: self.overload(|s| s.2, Some(cloud_slots)),
+                meter: cloud_meter,
+                device_energy_j: cloud_devices,
+                utilisation: cloud_util,
+                peak_power_w: self.cloud.peak_power_w * self.cloud_pue(),
+            },
+            latency: self.latency.summary(),
+        }
+    }
+
+    fn cloud_pue(&self) -> f64 {
+        self.cloud.pue()
+    }
+
+    fn overload(&self, value: impl Fn(&(Ticks, u64, u64)) -> u64, slots: Option<u64>) -> Overload {
+        let window_start = self.last_arrival.saturating_sub(ticks(3600.0));
+        let window: Vec<(f64, f64)> = self
+            .samples
+            .iter()
+            .filter(|s| s.0 >= window_start && s.0 <= self.last_arrival)
+            .map(|s| (secs(s.0), value(s) as f64))
+            .collect();
+        let growth = slope(&window);
+        let final_waiting = self
+            .samples
+            .iter()
+            .rev()
+            .find(|s| s.0 <= self.last_arrival)
+            .map_or(0, &value);
+        let max_waiting = self.samples.iter().map(&value).max().unwrap_or(0);
+        let overloaded = match slots {
+            Some(n) => growth > 0.0 && final_waiting > 10 * n.max(1),
+            None => false,
+        };
+        Overload {
+            overloaded,
+            growth_per_s: growth,
+            final_waiting,
+            max_waiting,
+        }
+    }
+}
+
+/// Least-squares slope of `y` on `x` (0 with fewer than two points).
+fn slope(points: &[(f64, f64)]) -> f64 {
+    let n = points.len() as f64;
+    if points.len() < 2 {
+        return 0.0;
+    }
+    let (mx, my) = points
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x / n, b + y / n));
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for (x, y) in points {
+        sxy += (x - mx) * (y - my);
+        sxx += (x - mx) * (x - mx);
+    }
+    if sxx > 0.0 {
+        sxy / sxx
+    } else {
+        0.0
+    }
+}
