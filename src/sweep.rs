@@ -473,23 +473,10 @@ fn fleet_spec(scenario: &Scenario, catalogue: &Catalogue) -> Result<FleetSpec, R
         } else {
             0.0
         };
-        let (mut step_s, mut power_w, mut prefill_tps) = (vec![0.0], vec![idle], vec![0.0]);
-        for n in 1..=cap {
-            let p = pair
-                .at_running_batch(n)
-                .map_err(|e| fleet_error(cap_field, format!("batch cap {cap}: {e}")))?;
-            step_s.push(p.decode_step_s);
-            power_w.push(p.power_w);
-            prefill_tps.push(p.prefill_tokens_per_s);
-        }
-        kinds.push(ReplicaKind {
-            accelerator: acc,
-            count,
-            cap,
-            step_s,
-            power_w,
-            prefill_tps,
-        });
+        kinds.push(
+            ReplicaKind::from_pair(pair, count, cap, idle)
+                .map_err(|e| fleet_error(cap_field, format!("batch cap {cap}: {e}")))?,
+        );
     }
     Ok(FleetSpec {
         local: LocalSpec {

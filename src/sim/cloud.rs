@@ -25,6 +25,7 @@
 use super::calendar::{secs, ticks_ceil, Calendar, Ticks};
 use super::fleet::Completion;
 use super::meter::Meter;
+use crate::profile::{Pair, ProfileError};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
@@ -48,6 +49,32 @@ pub struct ReplicaKind {
 }
 
 impl ReplicaKind {
+    /// `count` replicas of `pair` with batch cap `cap`, drawing `idle_w` watts per replica when
+    /// idle: step time, power and prefill rate for every running batch `1..=cap` from
+    /// [`Pair::at_running_batch`].
+    pub fn from_pair(
+        pair: &Pair,
+        count: u32,
+        cap: u32,
+        idle_w: f64,
+    ) -> Result<ReplicaKind, ProfileError> {
+        let (mut step_s, mut power_w, mut prefill_tps) = (vec![0.0], vec![idle_w], vec![0.0]);
+        for n in 1..=cap {
+            let p = pair.at_running_batch(n)?;
+            step_s.push(p.decode_step_s);
+            power_w.push(p.power_w);
+            prefill_tps.push(p.prefill_tokens_per_s);
+        }
+        Ok(ReplicaKind {
+            accelerator: pair.accelerator.clone(),
+            count,
+            cap,
+            step_s,
+            power_w,
+            prefill_tps,
+        })
+    }
+
     /// Estimated replica-seconds a request adds at full batch (the dispatcher's work unit).
     fn work(&self, n_in: u32, n_out: u32) -> f64 {
         let c = self.cap as usize;
