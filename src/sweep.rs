@@ -230,6 +230,27 @@ impl Plan {
         )
     }
 
+    /// Serve `queries` with one router on the event-driven core, on the calling thread.
+    /// `None` when the scenario uses fixed-batch accounting.
+    pub fn simulate(
+        &self,
+        router: &RouterConfig,
+        queries: &[Query],
+    ) -> Option<(Totals, FleetReport)> {
+        let spec = self.fleet.as_ref()?;
+        let mut point = EventPoint::new(
+            Router::new(router.clone(), self.scenario.seed),
+            Fleet::new(spec.clone(), self.service.local.len()),
+            self.workload.tasks.len(),
+            self.service.local.len(),
+        );
+        let ctx = self.context();
+        for chunk in queries.chunks(CHUNK) {
+            point.feed(&ctx, chunk);
+        }
+        Some(point.finish())
+    }
+
     /// Evaluate every point (and the all-cloud baseline if it is not one of them), streaming
     /// the source in batches. `progress` is called with the number of queries finished, from
     /// any thread.
