@@ -378,3 +378,106 @@ fn malformed_rows_stop_inspect_with_their_line_unless_skipped() {
         .lines()
         .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["rows", "2"]));
 }
+
+#[test]
+fn event_sweep_writes_latency_columns_and_an_hourly_table() {
+    let out = tempfile::tempdir().unwrap();
+    let run = ipw()
+        .args([
+            "sweep",
+            "scenarios/fleet-azure-conv.toml",
+            "--quiet",
+            "--out",
+        ])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    assert!(String::from_utf8(run.stdout).unwrap().contains("e2e p99 s"));
+    let dir = out.path().join("fleet-azure-conv");
+    let results = CsvReadOptions::default()
+        .try_into_reader_with_file_path(Some(dir.join("results.csv")))
+        .unwrap()
+        .finish()
+        .unwrap();
+    assert_eq!(results.height(), 7);
+    for col in [
+        "e2e_p99_s",
+        "ttft_p50_s",
+        "queue_mean_s",
+        "slo_both_share",
+        "cloud_utilisation",
+        "idle_energy_kwh",
+        "cloud_overloaded",
+    ] {
+        assert!(results.column(col).is_ok(), "missing column {col}");
+    }
+    let slo = results.column("slo_both_share").unwrap().f64().unwrap();
+    assert!((0..slo.len()).all(|i| slo.get(i).is_some_and(|v| (0.0..=1.0).contains(&v))));
+    let hourly = ParquetReader::new(std::fs::File::open(dir.join("hourly.parquet")).unwrap())
+        .finish()
+        .unwrap();
+    // One hour of trace (plus the drain of the last requests) for each of the 7 points.
+    assert!(hourly.height() >= 7 && hourly.height() % 7 == 0);
+    let cloud = hourly.column("cloud_energy_j").unwrap().f64().unwrap();
+    assert!((0..cloud.len()).all(|i| cloud.get(i).is_some_and(|v| v >= 0.0)));
+}
+
+#[test]
+fn an_overloaded_cloud_tier_is_named_on_stderr() {
+    let out = tempfile::tempdir().unwrap();
+    let output = ipw()
+        .args([
+            "sweep",
+            "scenarios/fleet-azure-conv.toml",
+            "--quiet",
+            "--set",
+            "fleet.cloud.replicas=1",
+            "--set",
+            "fleet.cloud.max_batch=8",
+            "--set",
+            r#"sweep.router=[{kind="all-cloud"}]"#,
+            "--out",
+        ])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        err.contains("all-cloud: the cloud tier is overloaded: its waiting queue grew by"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_fleet_settings_name_the_field() {
+    for (set, want) in [
+        (
+            "fleet.local.devices=0",
+            "expected a device count >= 1 or \"unlimited\", got 0",
+        ),
+        (
+            "fleet.cloud.max_batch=100000",
+            "field `fleet.cloud.max_batch`: batch cap 100000:",
+        ),
+        ("fleet.cloud.replicas=0", "field `fleet.cloud.replicas`"),
+        (
+            "fleet.local.idle_power=true",
+            "accelerator `apple-m4-max` has no idle_power_w",
+        ),
+        ("slo.ttft_s=-1", "field `slo.ttft_s`"),
+        (
+            "fleet.cloud.dispatch=\"random\"",
+            "unknown variant `random`",
+        ),
+    ] {
+        let mut args = vec!["sweep", "scenarios/fleet-azure-conv.toml", "--set", set];
+        if set.starts_with("fleet.local.idle") {
+            args.extend(["--set", "fleet.local.devices=100"]);
+        }
+        let err = stderr_of(ipw().args(&args));
+        assert!(err.contains(want), "{set}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{set}: {err}");
+    }
+}
