@@ -391,17 +391,29 @@ pub fn summary_text(plan: &Plan, result: &SweepResult) -> String {
 /// One warning line per overloaded tier of each point (for stderr).
 pub fn overload_warnings(result: &SweepResult) -> Vec<String> {
     let mut out = Vec::new();
-    for p in &result.points {
-        let Some(r) = &p.fleet else { continue };
+    let listed = result
+        .points
+        .iter()
+        .any(|p| p.router == crate::router::RouterConfig::AllCloud);
+    let baseline = (!listed)
+        .then_some(result.baseline_fleet.as_ref())
+        .flatten()
+        .map(|r| ("all-cloud (baseline)".to_string(), r));
+    let points = result
+        .points
+        .iter()
+        .filter_map(|p| p.fleet.as_ref().map(|r| (p.router.label(), r)));
+    for (label, r) in points.chain(baseline) {
         for (tier, t) in [("local", &r.local), ("cloud", &r.cloud)] {
             let o = &t.overload;
             if o.overloaded {
                 out.push(format!(
-                    "{}: the {tier} tier is overloaded: its waiting queue grew by {:.2} queries/s over the last hour of arrivals and held {} queries at the last arrival ({} slots); latencies reflect a growing backlog. Add capacity or lower the load",
-                    p.router.label(),
+                    "{label}: the {tier} tier is overloaded: its waiting queue reached {} queries at {:.0} s ({} slots), growing by up to {:.2} queries/s over an hour, and held {} at the last arrival; latencies reflect the backlog. Add capacity or lower the load",
+                    o.max_waiting,
+                    o.max_waiting_at_s,
+                    t.slots.map_or("unlimited".into(), |n| n.to_string()),
                     o.growth_per_s,
                     o.final_waiting,
-                    t.slots.map_or("unlimited".into(), |n| n.to_string())
                 ));
             }
         }

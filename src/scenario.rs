@@ -138,6 +138,10 @@ pub struct LocalFleetSection {
     pub devices: Devices,
     #[serde(default)]
     pub mapping: Mapping,
+    /// Users for `affinity` mapping (default: one per device): each user always uses the same
+    /// device; queries are spread uniformly over users (traces carry no user id).
+    #[serde(default)]
+    pub users: Option<u64>,
     /// Count idle power of provisioned devices (needs the accelerator's `idle_power_w`).
     #[serde(default)]
     pub idle_power: bool,
@@ -408,7 +412,51 @@ impl Scenario {
                 return Err(self.invalid(field, "expected a positive number of seconds"));
             }
         }
+        if f.service == ServiceKind::FixedBatch
+            && (f.local != LocalFleetSection::default()
+                || f.cloud != CloudFleetSection::default()
+                || self.slo != Slo::default())
+        {
+            return Err(self.invalid(
+                "fleet.service",
+                "fleet.local, fleet.cloud and slo are settings of the event service; set fleet.service = \"event\" or remove them",
+            ));
+        }
+        const MAX_DEVICES: u32 = 10_000_000;
+        const MAX_REPLICAS: u32 = 100_000;
+        const MAX_BATCH: u32 = 65_536;
+        let devices = |d: Devices| d.count().unwrap_or(0);
+        if devices(f.local.devices) > MAX_DEVICES
+            || f.local
+                .groups
+                .iter()
+                .any(|g| devices(g.devices) > MAX_DEVICES)
+        {
+            return Err(self.invalid(
+                "fleet.local.devices",
+                format!("at most {MAX_DEVICES} devices per group (use \"unlimited\" for every user having one)"),
+            ));
+        }
+        if f.local.users == Some(0) {
+            return Err(self.invalid("fleet.local.users", "expected at least 1 user"));
+        }
         let c = &f.cloud;
+        let total_replicas: u64 = if c.pools.is_empty() {
+            u64::from(c.replicas)
+        } else {
+            c.pools.iter().map(|p| u64::from(p.replicas)).sum()
+        };
+        if total_replicas > u64::from(MAX_REPLICAS) {
+            return Err(self.invalid(
+                "fleet.cloud.replicas",
+                format!("at most {MAX_REPLICAS} replicas in all"),
+            ));
+        }
+        if c.max_batch.is_some_and(|b| b > MAX_BATCH)
+            || c.pools.iter().any(|p| p.max_batch > MAX_BATCH)
+        {
+            return Err(self.invalid("fleet.cloud.max_batch", format!("at most {MAX_BATCH}")));
+        }
         if c.pools.is_empty() && c.replicas == 0 {
             return Err(self.invalid("fleet.cloud.replicas", "expected at least 1 replica"));
         }

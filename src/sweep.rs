@@ -74,6 +74,8 @@ pub struct PointResult {
 pub struct SweepResult {
     pub points: Vec<PointResult>,
     pub baseline: Totals,
+    /// The baseline's fleet report (event service only).
+    pub baseline_fleet: Option<FleetReport>,
     /// What the query source read and left out.
     pub source: SourceStats,
 }
@@ -268,6 +270,7 @@ impl Plan {
             Some(spec) => self.run_event(spec, &configs, progress)?,
         };
         let baseline = all[baseline_index].0.clone();
+        let baseline_fleet = all[baseline_index].1.clone();
         let points = configs
             .into_iter()
             .zip(all)
@@ -282,6 +285,7 @@ impl Plan {
         Ok(SweepResult {
             points,
             baseline,
+            baseline_fleet,
             source,
         })
     }
@@ -503,6 +507,7 @@ fn fleet_spec(scenario: &Scenario, catalogue: &Catalogue) -> Result<FleetSpec, R
         local: LocalSpec {
             groups: local_groups,
             mapping: f.local.mapping,
+            users: f.local.users,
             count_idle: f.local.idle_power,
             seed: scenario.seed,
         },

@@ -445,7 +445,7 @@ fn an_overloaded_cloud_tier_is_named_on_stderr() {
     assert!(output.status.success());
     let err = String::from_utf8(output.stderr).unwrap();
     assert!(
-        err.contains("all-cloud: the cloud tier is overloaded: its waiting queue grew by"),
+        err.contains("all-cloud: the cloud tier is overloaded: its waiting queue reached"),
         "{err}"
     );
 }
@@ -458,8 +458,16 @@ fn bad_fleet_settings_name_the_field() {
             "expected a device count >= 1 or \"unlimited\", got 0",
         ),
         (
+            "fleet.cloud.max_batch=1000",
+            "field `fleet.cloud.max_batch`: batch cap 1000:",
+        ),
+        (
             "fleet.cloud.max_batch=100000",
-            "field `fleet.cloud.max_batch`: batch cap 100000:",
+            "field `fleet.cloud.max_batch`: at most 65536",
+        ),
+        (
+            "fleet.local.devices=20000000",
+            "field `fleet.local.devices`: at most 10000000 devices",
         ),
         ("fleet.cloud.replicas=0", "field `fleet.cloud.replicas`"),
         (
@@ -467,6 +475,10 @@ fn bad_fleet_settings_name_the_field() {
             "accelerator `apple-m4-max` has no idle_power_w",
         ),
         ("slo.ttft_s=-1", "field `slo.ttft_s`"),
+        (
+            "fleet.service=\"fixed-batch\"",
+            "fleet.local, fleet.cloud and slo are settings of the event service",
+        ),
         (
             "fleet.cloud.dispatch=\"random\"",
             "unknown variant `random`",

@@ -2,8 +2,10 @@
 //! and against the measurements its cloud profiles come from.
 //!
 //! Queueing checks use exponential service times built from tokens: `n_out` drawn exponential
-//! with mean 10,000 tokens at 0.1 ms per token (mean 1 s), prompts of 0 tokens. Closed forms
-//! use the sample's own service moments, so the token rounding does not enter the comparison.
+//! with mean 10,000 tokens at 0.1 ms per decode step (mean 1 s; the prefill pass produces the
+//! first token, so a query decodes `n_out - 1`), prompts of 0 tokens unless said otherwise.
+//! Closed forms use the sample's own service moments, so the token rounding does not enter the
+//! comparison.
 
 use ipw_sim::profile::Catalogue;
 use ipw_sim::rng::{Purpose, Stream};
@@ -43,7 +45,7 @@ fn local_group(devices: Option<u32>, power_w: f64, idle_w: f64) -> LocalGroup {
         accelerator: "test-device".into(),
         devices,
         services: vec![Some(LocalService {
-            prefill_s_per_token: 1e-5,
+            prefill_s_per_token: 1e-5, // 1e5 tokens/s
             decode_s_per_token: S_PER_TOKEN,
             power_w,
         })],
@@ -66,7 +68,7 @@ fn kind(
         cap,
         step_s: std::iter::once(0.0).chain(ns().map(&step)).collect(),
         power_w: std::iter::once(idle_w).chain(ns().map(&power)).collect(),
-        prefill_tps: std::iter::once(0.0).chain(ns().map(|_| 5e4)).collect(),
+        prefill_tps: std::iter::once(0.0).chain(ns().map(|_| 1e5)).collect(),
     }
 }
 
@@ -75,6 +77,7 @@ fn spec(local: Vec<LocalGroup>, mapping: Mapping, cloud: Vec<ReplicaKind>) -> Fl
         local: LocalSpec {
             groups: local,
             mapping,
+            users: None,
             count_idle: false,
             seed: 1,
         },
@@ -109,10 +112,13 @@ fn serve(
     (done, report)
 }
 
-/// Mean and second moment of the service times of `queries`, seconds.
-fn service_moments(queries: &[Query]) -> (f64, f64) {
+/// Mean and second moment of the service times of `queries` (prompt tokens at `prefill_tps`,
+/// then `n_out - 1` decode steps), seconds.
+fn service_moments(queries: &[Query], prefill_tps: f64) -> (f64, f64) {
     let n = queries.len() as f64;
-    let s = |q: &Query| f64::from(q.output_tokens) * S_PER_TOKEN;
+    let s = |q: &Query| {
+        f64::from(q.input_tokens) / prefill_tps + f64::from(q.output_tokens - 1) * S_PER_TOKEN
+    };
     (
         queries.iter().map(s).sum::<f64>() / n,
         queries.iter().map(|q| s(q) * s(q)).sum::<f64>() / n,
@@ -135,7 +141,7 @@ fn assert_close(got: f64, want: f64, rel: f64, what: &str) {
 fn invariant_6_mm1_mean_wait_on_a_local_device_matches_pollaczek_khinchine() {
     let rate = 0.7;
     let qs = poisson(1_000_000, rate, 11);
-    let (es, es2) = service_moments(&qs);
+    let (es, es2) = service_moments(&qs, 1e5);
     let rho = rate * es;
     let (done, _) = serve(
         spec(
@@ -155,7 +161,7 @@ fn invariant_6_mm1_mean_wait_on_a_local_device_matches_pollaczek_khinchine() {
 fn invariant_6_mmc_mean_wait_on_least_loaded_devices_matches_erlang_c() {
     let (c, rate) = (4u32, 2.8);
     let qs = poisson(1_000_000, rate, 12);
-    let (es, _) = service_moments(&qs);
+    let (es, _) = service_moments(&qs, 1e5);
     let a = rate * es;
     let rho = a / f64::from(c);
     // Erlang C: probability of waiting, then Wq = C / (c mu - lambda).
@@ -191,7 +197,7 @@ fn invariant_6_mmc_mean_wait_on_least_loaded_devices_matches_erlang_c() {
 fn invariant_6_mm1_mean_wait_on_a_cloud_replica_with_batch_cap_1() {
     let rate = 0.7;
     let qs = poisson(500_000, rate, 13);
-    let (es, es2) = service_moments(&qs);
+    let (es, es2) = service_moments(&qs, 1e5);
     let (done, report) = serve(
         spec(
             vec![local_group(None, 1.0, 0.0)],
@@ -213,12 +219,48 @@ fn invariant_6_mm1_mean_wait_on_a_cloud_replica_with_batch_cap_1() {
 }
 
 #[test]
+fn invariant_6_mg1_mean_wait_with_prompts_in_prefill_on_a_cloud_replica() {
+    // Prompts of 0-4,000 tokens at 100,000 tokens/s: service = prefill + decode.
+    let rate = 0.7;
+    let qs: Vec<Query> = poisson(400_000, rate, 16)
+        .into_iter()
+        .map(|mut q| {
+            q.input_tokens = (q.index * 7919 % 4001) as u32;
+            q
+        })
+        .collect();
+    let (es, es2) = service_moments(&qs, 1e5);
+    let (done, _) = serve(
+        spec(
+            vec![local_group(None, 1.0, 0.0)],
+            Mapping::LeastLoaded,
+            vec![kind(1, 1, |_| S_PER_TOKEN, |_| 500.0, 0.0)],
+        ),
+        &qs,
+        |_| Job::Cloud,
+        |_| {},
+    );
+    let rho = rate * es;
+    assert_close(
+        mean(done.iter().map(|c| c.queue_s)),
+        rate * es2 / (2.0 * (1.0 - rho)),
+        0.03,
+        "cloud M/G/1 wait with prefill",
+    );
+    // Time to first token is the wait plus the prefill.
+    for (q, c) in qs.iter().zip(&done).take(1000) {
+        let ttft = c.queue_s + f64::from(q.input_tokens) / 1e5;
+        assert!((c.ttft_s() - ttft).abs() < 2e-9, "{c:?}");
+    }
+}
+
+#[test]
 fn invariant_6_processor_sharing_sojourn_and_littles_law_on_the_virtual_token_clock() {
     // Step time n x 0.1 ms: n running requests share the replica's token rate equally, which
     // is M/M/1 processor sharing, E[T] = E[S] / (1 - rho), whatever the service distribution.
     let rate = 0.7;
     let qs = poisson(400_000, rate, 14);
-    let (es, _) = service_moments(&qs);
+    let (es, _) = service_moments(&qs, 1e5);
     let mut seen = 0.0;
     let (done, _) = serve(
         spec(
@@ -246,7 +288,7 @@ fn mixed_run(dispatch: Dispatch, mapping: Mapping) -> (Vec<Query>, Vec<Completio
         .into_iter()
         .map(|mut q| {
             q.output_tokens = q.output_tokens / 40 + 1;
-            q.input_tokens = (q.index % 2000) as u32;
+            q.input_tokens = (q.index % 2000) as u32 + 1;
             q
         })
         .collect();
@@ -344,7 +386,72 @@ fn invariant_3_energy_is_conserved_between_queries_idle_time_and_devices() {
         for v in [r.span_s, r.local.utilisation, r.cloud.utilisation] {
             assert!(v.is_finite() && v >= 0.0);
         }
+        // Independently of the meters: rebuild every device's busy intervals and every
+        // replica's batch size over time from the completions alone, and integrate.
+        let t_end = (r.arrivals_span_s * 1e9).round() as u64;
+        let (local_active, local_idle, cloud_total, cloud_idle) = recompute(&done, t_end);
+        let close = |a: f64, b: f64, what: &str| {
+            assert!(
+                (a / b - 1.0).abs() < 1e-9,
+                "{what}: recomputed {a}, reported {b}"
+            );
+        };
+        close(local_active, r.local.meter.active_j, "local active energy");
+        close(local_idle, r.local.meter.idle_j, "local idle energy");
+        close(cloud_total, r.cloud.device_energy_j, "cloud energy");
+        close(cloud_idle, r.cloud.meter.idle_j, "cloud idle energy");
     }
+}
+
+/// Local active and idle energy and cloud total and idle energy of [`mixed_run`]'s fleet,
+/// rebuilt from its completions: idle counted up to `t_end` (the last arrival).
+fn recompute(done: &[Completion], t_end: u64) -> (f64, f64, f64, f64) {
+    // Local: (devices, idle W) per group, as in mixed_run.
+    let groups = [(3.0, 8.0), (5.0, 4.0)];
+    let (mut active, mut busy_in) = (0.0, [0.0, 0.0]);
+    for l in done.iter().filter_map(|c| c.local) {
+        active += l.power_w * secs(l.end - l.start);
+        busy_in[l.group as usize] += secs(l.end.min(t_end).saturating_sub(l.start.min(t_end)));
+    }
+    let t = secs(t_end);
+    let idle: f64 = groups
+        .iter()
+        .zip(busy_in)
+        .map(|(&(n, w), busy)| w * (n * t - busy))
+        .sum();
+    // Cloud: replicas 0 and 1 are the first kind, 2 the second, as in mixed_run.
+    let pue = 1.3;
+    let power = |r: u32, n: i64| -> f64 {
+        match (r, n) {
+            (0 | 1, 0) => 80.0,
+            (0 | 1, n) => 400.0 + 10.0 * n as f64,
+            (_, 0) => 115.0,
+            (_, n) => 900.0 + 5.0 * n as f64,
+        }
+    };
+    let (mut cloud, mut cloud_idle) = (0.0, 0.0);
+    for r in 0..3u32 {
+        let mut changes: Vec<(u64, i64)> = done
+            .iter()
+            .filter_map(|c| c.cloud.filter(|l| l.replica == r).map(|l| (l, c.end)))
+            .flat_map(|(l, end)| [(l.admit, 1), (end, -1)])
+            .collect();
+        changes.sort();
+        let (mut n, mut last) = (0i64, 0u64);
+        for (time, delta) in changes {
+            let dt = secs(time - last);
+            if n > 0 {
+                cloud += power(r, n) * dt;
+            } else {
+                let idle_dt = secs(time.min(t_end).saturating_sub(last.min(t_end)));
+                cloud_idle += power(r, 0) * idle_dt;
+            }
+            n += delta;
+            last = time;
+        }
+        cloud_idle += power(r, 0) * secs(t_end.saturating_sub(last));
+    }
+    (active, idle, (cloud + cloud_idle) * pue, cloud_idle * pue)
 }
 
 fn azure_all_cloud(overrides: &[&str]) -> FleetReport {

@@ -1,29 +1,37 @@
 //! The cloud tier: replicas with continuous batching, in closed form between events.
 //!
 //! A replica runs up to `cap` requests at once. A request dispatched to it waits in the
-//! replica's FIFO queue until a slot is free, is admitted, spends `n_in / R(n)` seconds in
-//! prefill, then decodes its `n_out` tokens. With `n` requests admitted (prefilling or
-//! decoding), each decode step takes `s(n)` seconds and the replica draws `P(n)` watts, both
-//! interpolated from the pair's measured batch sizes; with none it draws its idle power.
+//! replica's FIFO queue until a batch slot is free and is then admitted. Admitted requests are
+//! prefilled one at a time, in admission order, each in `n_in / R(n)` seconds (the prefill
+//! rate `R` is the whole replica's); the prefill pass produces the first token (time to first
+//! token = end of prefill) and the request then decodes its other `n_out - 1` tokens alongside
+//! the others. With `n` requests admitted, a decode step takes `s(n)` seconds and the replica
+//! draws `P(n)` watts, both interpolated from the pair's measured batch sizes; with none it
+//! draws its idle power.
 //!
 //! There are no per-token or per-step events. Between two events `n` is constant, so every
 //! decoding request gains tokens at the same rate `1 / s(n)`: the replica keeps a virtual token
 //! clock `V` (tokens each decoding request has gained since the replica was last empty) and a
-//! request joining decode at `V0` finishes when `V = V0 + n_out`. The next completion is the
-//! smallest finish mark, reached after `(V_min - V) * s(n)` seconds; it is the only decode
-//! event a replica has scheduled, re-planned whenever `n` changes (older plans are ignored by
-//! generation number). Energy works the same way: an energy clock `E` grows by `P(n) / n` joules
-//! per second per admitted request, so a request's share of the batch energy is `E` at
-//! completion minus `E` at admission: every admitted request, prefilling or decoding, occupies
-//! one slot and pays one `n`-th of the replica's power while it does (for decoding requests,
-//! which each gain one token per step, this is the share by tokens processed).
+//! request joining decode at `V0` finishes when `V = V0 + n_out - 1`. The next completion is
+//! the smallest finish mark, reached after `(V_min - V) * s(n)` seconds; it is the only decode
+//! event a replica has planned, re-planned whenever `n` changes (older plans are ignored by
+//! generation number).
+//!
+//! Energy is shared by tokens processed. Between two events the replica processes
+//! `d / s(n)` decode tokens per second (`d` decoding requests) plus `R` prompt tokens per
+//! second while a prefill runs, and its power `P(n)` is split over those tokens: a decoding
+//! request pays `P / (s (d / s + p R))` watts, the prefilling one `P R / (d / s + p R)`
+//! (`p` = 1 while a prefill runs). A second clock `E` accumulates the decoding share, so a
+//! request's decode energy is `E` at completion minus `E` when it joined decode; its prefill
+//! energy is accumulated while it prefills. Admitted requests waiting for the prefill pass
+//! process nothing and pay nothing. The shares add up to the replica's energy exactly.
 //!
 //! Dispatch happens on arrival: to the replica with the least outstanding work (estimated
-//! replica-seconds of the requests dispatched to it and not yet completed, at full batch), or
+//! replica-nanoseconds at full batch of the requests dispatched to it and not yet finished), or
 //! round robin.
 
 use super::calendar::{secs, ticks_ceil, Calendar, Ticks};
-use super::fleet::Completion;
+use super::fleet::{CloudLeg, Completion};
 use super::meter::Meter;
 use crate::profile::{Pair, ProfileError};
 use std::cmp::Reverse;
@@ -75,10 +83,13 @@ impl ReplicaKind {
         })
     }
 
-    /// Estimated replica-seconds a request adds at full batch (the dispatcher's work unit).
-    fn work(&self, n_in: u32, n_out: u32) -> f64 {
+    /// Estimated replica-nanoseconds a request adds at full batch (the dispatcher's work unit;
+    /// an integer, so sums never drift).
+    fn work(&self, n_in: u32, n_out: u32) -> u64 {
         let c = self.cap as usize;
-        f64::from(n_in) / self.prefill_tps[c] + f64::from(n_out) * self.step_s[c] / c as f64
+        ticks_ceil(
+            f64::from(n_in) / self.prefill_tps[c] + f64::from(n_out) * self.step_s[c] / c as f64,
+        )
     }
 }
 
@@ -109,20 +120,20 @@ pub struct CloudSpec {
 pub enum Event {
     /// A request reaches the cloud (an escalation after a local attempt).
     Arrive(u32),
-    /// A request's prefill ends.
+    /// The prefill pass of replica `replica`'s current prefill ends.
     PrefillDone(u32),
     /// The planned next completion of a replica, valid if the generation still matches.
     Decode { replica: u32, generation: u32 },
 }
 
-/// Latency and energy a request brings from an earlier local attempt.
+/// What a request brings from an earlier local attempt.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Prior {
     pub energy_j: f64,
     pub service_s: f64,
     pub queue_s: f64,
-    /// When the local attempt started.
-    pub start: Option<Ticks>,
+    /// The local attempt.
+    pub local: Option<super::fleet::LocalLeg>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -136,23 +147,33 @@ struct Request {
     n_out: u32,
     replica: u32,
     admit: Ticks,
-    e_admit: f64,
     first_token: Ticks,
-    work: f64,
+    /// Energy of its prefill pass, and the decode energy clock when it joined decode (raw J,
+    /// before PUE).
+    prefill_j: f64,
+    e_join: f64,
+    work: u64,
     prior: Prior,
 }
 
 struct Replica {
     kind: usize,
+    /// Admitted requests (prefilling, waiting for the prefill pass, or decoding).
     n: u32,
     waiting: VecDeque<u32>,
+    /// Admitted requests in prefill order; the front one is being prefilled.
+    prefill: VecDeque<u32>,
+    /// Prefill rate of the current prefill, tokens/s.
+    prefill_rate: f64,
+    /// Energy the current prefill has used so far, J.
+    prefill_j: f64,
     /// (finish mark as f64 bits, request), earliest first; marks are >= 0 so bits order them.
     decoding: BinaryHeap<Reverse<(u64, u32)>>,
     v: f64,
     e: f64,
     last: Ticks,
     generation: u32,
-    work: f64,
+    work: u64,
     power_now: f64,
     meter: Meter,
     slot_s: f64,
@@ -167,9 +188,13 @@ pub struct CloudTier {
     next_rr: usize,
     /// Requests dispatched and not yet admitted, over all replicas.
     pub waiting: u64,
-    /// Current and peak power of the tier (before PUE), watts.
+    /// Idle power is counted up to this time (the last arrival, once known).
+    idle_until: Ticks,
+    /// Current power of the tier (before PUE), since when, and the highest level held for a
+    /// positive time.
     power_now: f64,
-    pub peak_power_w: f64,
+    power_since: Ticks,
+    peak_power_w: f64,
 }
 
 impl CloudTier {
@@ -181,12 +206,15 @@ impl CloudTier {
                     kind: k,
                     n: 0,
                     waiting: VecDeque::new(),
+                    prefill: VecDeque::new(),
+                    prefill_rate: 0.0,
+                    prefill_j: 0.0,
                     decoding: BinaryHeap::new(),
                     v: 0.0,
                     e: 0.0,
                     last: 0,
                     generation: 0,
-                    work: 0.0,
+                    work: 0,
                     power_now: if spec.count_idle {
                         kind.power_w[0]
                     } else {
@@ -205,8 +233,10 @@ impl CloudTier {
             free: Vec::new(),
             next_rr: 0,
             waiting: 0,
+            idle_until: Ticks::MAX,
             power_now,
-            peak_power_w: power_now,
+            power_since: 0,
+            peak_power_w: 0.0,
         }
     }
 
@@ -224,9 +254,15 @@ impl CloudTier {
             .sum()
     }
 
-    /// Requests admitted or waiting (in flight).
+    /// Requests in the cloud tier: waiting or admitted, plus escalations scheduled to arrive.
     pub fn in_flight(&self) -> usize {
         self.requests.len() - self.free.len()
+    }
+
+    /// Count idle power only up to `t` from now on (the fleet sets it to the last arrival, so
+    /// that every strategy is charged idle power over the same span).
+    pub fn stop_idle_at(&mut self, t: Ticks) {
+        self.idle_until = t;
     }
 
     /// Store a new request; returns its id.
@@ -266,23 +302,34 @@ impl CloudTier {
             return;
         }
         let kind = &self.spec.kinds[rep.kind];
-        let dt = secs(now - rep.last);
         if rep.n > 0 {
+            let dt = secs(now - rep.last);
             let n = rep.n as usize;
-            let p = kind.power_w[n];
+            let (p, s) = (kind.power_w[n], kind.step_s[n]);
+            let d = rep.decoding.len() as f64;
+            let prefill_tps = if rep.prefill.is_empty() {
+                0.0
+            } else {
+                rep.prefill_rate
+            };
+            // Tokens per second; positive, since an admitted request is decoding or waits for
+            // (or is in) the prefill pass, which then runs.
+            let tokens = d / s + prefill_tps;
             rep.meter.add(rep.last, now, p, true);
-            rep.e += p / n as f64 * dt;
-            rep.v += dt / kind.step_s[n];
+            rep.e += dt * p / (s * tokens);
+            rep.prefill_j += dt * p * prefill_tps / tokens;
+            rep.v += dt / s;
             rep.slot_s += n as f64 * dt;
-        } else if self.spec.count_idle {
-            rep.meter.add(rep.last, now, kind.power_w[0], false);
+        } else if self.spec.count_idle && rep.last < self.idle_until {
+            rep.meter
+                .add(rep.last, now.min(self.idle_until), kind.power_w[0], false);
         }
         rep.last = now;
     }
 
-    /// Set replica `r`'s admitted count, keeping the tier's power and peak current.
+    /// Set replica `r`'s admitted count at `now`, keeping the tier's power and peak current.
     #[inline]
-    fn set_n(&mut self, r: usize, n: u32) {
+    fn set_n(&mut self, r: usize, n: u32, now: Ticks) {
         let rep = &mut self.replicas[r];
         let kind = &self.spec.kinds[rep.kind];
         rep.n = n;
@@ -298,9 +345,22 @@ impl CloudTier {
         } else {
             0.0
         };
+        if now > self.power_since {
+            // The level before this instant was held for a positive time.
+            self.peak_power_w = self.peak_power_w.max(self.power_now);
+            self.power_since = now;
+        }
         self.power_now += p - rep.power_now;
         rep.power_now = p;
-        self.peak_power_w = self.peak_power_w.max(self.power_now);
+    }
+
+    /// The highest tier power (before PUE) held for a positive time up to `end`.
+    pub fn peak_power_w(&self, end: Ticks) -> f64 {
+        if end > self.power_since {
+            self.peak_power_w.max(self.power_now)
+        } else {
+            self.peak_power_w
+        }
     }
 
     /// Plan replica `r`'s next completion.
@@ -321,6 +381,21 @@ impl CloudTier {
         }
     }
 
+    /// Start the prefill pass of the front request of replica `r`'s prefill queue.
+    fn start_prefill(&mut self, r: usize, now: Ticks, cal: &mut Calendar<Event>) {
+        let rep = &mut self.replicas[r];
+        let Some(&id) = rep.prefill.front() else {
+            return;
+        };
+        rep.prefill_rate = self.spec.kinds[rep.kind].prefill_tps[rep.n as usize];
+        rep.prefill_j = 0.0;
+        let n_in = self.requests[id as usize].n_in;
+        cal.schedule(
+            now + ticks_ceil(f64::from(n_in) / rep.prefill_rate),
+            Event::PrefillDone(r as u32),
+        );
+    }
+
     /// Admit waiting requests of replica `r` into free slots.
     fn admit(&mut self, r: usize, now: Ticks, cal: &mut Calendar<Event>) {
         let cap = self.spec.kinds[self.replicas[r].kind].cap;
@@ -330,16 +405,12 @@ impl CloudTier {
             };
             self.waiting -= 1;
             let n = self.replicas[r].n + 1;
-            self.set_n(r, n);
-            let rep = &self.replicas[r];
-            let rate = self.spec.kinds[rep.kind].prefill_tps[n as usize];
-            let req = &mut self.requests[id as usize];
-            req.admit = now;
-            req.e_admit = rep.e;
-            cal.schedule(
-                now + ticks_ceil(f64::from(req.n_in) / rate),
-                Event::PrefillDone(id),
-            );
+            self.set_n(r, n, now);
+            self.requests[id as usize].admit = now;
+            self.replicas[r].prefill.push_back(id);
+            if self.replicas[r].prefill.len() == 1 {
+                self.start_prefill(r, now, cal);
+            }
         }
     }
 
@@ -369,8 +440,11 @@ impl CloudTier {
         self.replicas[r].waiting.push_back(id);
         self.waiting += 1;
         self.advance(r, now);
+        let before = self.replicas[r].n;
         self.admit(r, now, cal);
-        self.reschedule(r, now, cal);
+        if self.replicas[r].n != before {
+            self.reschedule(r, now, cal);
+        }
     }
 
     /// Handle an event at `now`, appending finished requests to `out`.
@@ -383,22 +457,26 @@ impl CloudTier {
     ) {
         match event {
             Event::Arrive(id) => self.arrive(id, now, cal),
-            Event::PrefillDone(id) => {
-                let r = self.requests[id as usize].replica as usize;
+            Event::PrefillDone(r) => {
+                let r = r as usize;
                 self.advance(r, now);
-                let (kind, n, v) = {
-                    let rep = &self.replicas[r];
-                    (rep.kind, rep.n, rep.v)
-                };
-                let step = self.spec.kinds[kind].step_s[n as usize];
-                let n_out = self.requests[id as usize].n_out;
-                if n_out == 0 {
-                    self.requests[id as usize].first_token = now;
+                let rep = &mut self.replicas[r];
+                let id = rep
+                    .prefill
+                    .pop_front()
+                    .expect("a prefill event has a request in prefill");
+                let (v, e, prefill_j) = (rep.v, rep.e, rep.prefill_j);
+                // The next admitted request in line starts its prefill pass.
+                self.start_prefill(r, now, cal);
+                let req = &mut self.requests[id as usize];
+                req.first_token = now;
+                req.prefill_j = prefill_j;
+                if req.n_out <= 1 {
                     self.complete(r, id, now, out);
                     self.admit(r, now, cal);
                 } else {
-                    self.requests[id as usize].first_token = now + ticks_ceil(step);
-                    let mark = v + f64::from(n_out);
+                    req.e_join = e;
+                    let mark = v + f64::from(req.n_out - 1);
                     self.replicas[r]
                         .decoding
                         .push(Reverse((mark.to_bits(), id)));
@@ -431,20 +509,32 @@ impl CloudTier {
         let pue = self.spec.pue;
         let rep = &mut self.replicas[r];
         let req = self.requests[id as usize];
-        let energy = (rep.e - req.e_admit) * pue;
+        let decode_j = if req.n_out > 1 {
+            rep.e - req.e_join
+        } else {
+            0.0
+        };
+        let energy = (req.prefill_j + decode_j) * pue;
         rep.work -= req.work;
         let n = rep.n - 1;
-        self.set_n(r, n);
+        self.set_n(r, n, now);
         self.free.push(id);
+        let local = req.prior.local;
         out.push(Completion {
             index: req.index,
             arrival: req.origin,
-            start: req.prior.start.unwrap_or(req.admit),
-            first_token: req.first_token.min(now),
+            start: local.map_or(req.admit, |l| l.start),
+            first_token: req.first_token,
             end: now,
             queue_s: req.prior.queue_s + secs(req.admit - req.arrival),
             service_s: req.prior.service_s + secs(now - req.admit),
             energy_j: req.prior.energy_j + energy,
+            local,
+            cloud: Some(CloudLeg {
+                replica: r as u32,
+                arrival: req.arrival,
+                admit: req.admit,
+            }),
         });
     }
 

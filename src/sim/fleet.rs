@@ -28,6 +28,26 @@ pub enum Job {
     LocalThenCloud(usize),
 }
 
+/// A query's attempt on a local device.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LocalLeg {
+    pub group: u32,
+    /// The device within its group (`None` in an unlimited group).
+    pub device: Option<u32>,
+    pub start: Ticks,
+    pub end: Ticks,
+    /// Device power while serving it, watts.
+    pub power_w: f64,
+}
+
+/// A query's stay in the cloud tier (it ends at the completion).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CloudLeg {
+    pub replica: u32,
+    pub arrival: Ticks,
+    pub admit: Ticks,
+}
+
 /// One finished query. Times are ticks from the start of the replay.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Completion {
@@ -43,6 +63,9 @@ pub struct Completion {
     pub service_s: f64,
     /// Energy attributed to the query (cloud energy includes PUE), joules.
     pub energy_j: f64,
+    /// Where it was served.
+    pub local: Option<LocalLeg>,
+    pub cloud: Option<CloudLeg>,
 }
 
 impl Completion {
@@ -68,19 +91,21 @@ pub const SAMPLE_S: f64 = 60.0;
 /// Whether a tier could not keep up with its arrivals.
 ///
 /// The waiting queue (queries arrived and not yet started) is sampled every [`SAMPLE_S`]
-/// seconds. Over the last hour of arrivals (all of them, if shorter) its growth rate is the
-/// least-squares slope of those samples. A tier is overloaded when its queue grew over that
-/// window and, at the last arrival, held more than ten times the tier's slots (devices, or
-/// replicas x batch cap): a stable queue does not keep growing, and a full tier with a short
-/// queue is merely busy.
+/// seconds and at the last arrival. The queue starts empty, so a long queue means arrivals
+/// outran the tier for a sustained stretch: a tier is overloaded when its queue ever held more
+/// than `10 x slots + 100` queries (slots: devices, or replicas x batch cap; a stable queue
+/// that long is vanishingly rare, e.g. probability 0.9^110 for one device at 90% load).
+/// `growth_per_s` is the steepest growth of the queue over any clock hour of arrivals (the
+/// least-squares slope of that hour's samples; the whole run if shorter than an hour).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Overload {
     pub overloaded: bool,
-    /// Growth of the waiting queue over the window, queries per second.
+    /// Steepest growth of the waiting queue over an hour, queries per second.
     pub growth_per_s: f64,
-    /// Waiting queries at the last arrival, and the most at any sample.
+    /// Waiting queries at the last arrival, and the most at any sample (and when).
     pub final_waiting: u64,
     pub max_waiting: u64,
+    pub max_waiting_at_s: f64,
 }
 
 /// What one tier did.
@@ -95,8 +120,8 @@ pub struct TierReport {
     /// Local: busy device-time / provisioned device-time. Cloud: time-average share of batch
     /// slots in use. NaN for unlimited devices.
     pub utilisation: f64,
-    /// Highest instantaneous power of the tier, watts (cloud only; NaN for the local tier,
-    /// whose devices are not simulated in time order).
+    /// Highest power of the tier held for a positive time, watts (cloud only; NaN for the
+    /// local tier, whose devices are not simulated in time order).
     pub peak_power_w: f64,
     pub overload: Overload,
 }
@@ -106,6 +131,9 @@ pub struct TierReport {
 pub struct FleetReport {
     /// From time 0 to the last completion, seconds.
     pub span_s: f64,
+    /// From time 0 to the last arrival, seconds: the span over which idle power is counted
+    /// (the same for every strategy on the same trace).
+    pub arrivals_span_s: f64,
     pub completed: u64,
     /// Sum of per-query energies, joules.
     pub attributed_j: f64,
@@ -208,6 +236,8 @@ impl Fleet {
                     queue_s: secs(s.start - t),
                     service_s: secs(s.end - s.start),
                     energy_j: s.energy_j,
+                    local: Some(leg(&s)),
+                    cloud: None,
                 });
             }
             Job::Cloud => {
@@ -228,7 +258,7 @@ impl Fleet {
                     energy_j: s.energy_j,
                     service_s: secs(s.end - s.start),
                     queue_s: secs(s.start - t),
-                    start: Some(s.start),
+                    local: Some(leg(&s)),
                 };
                 let id = self
                     .cloud
@@ -238,7 +268,8 @@ impl Fleet {
         }
     }
 
-    /// Hand every query finished so far to `f`, in completion order (recording its latency).
+    /// Hand every query finished so far to `f` (recording its latency). Cloud completions come
+    /// in completion order; local ones as soon as they are computed, at arrival.
     pub fn drain(&mut self, mut f: impl FnMut(&Completion)) {
         for c in self.out.drain(..) {
             self.latency.record(c.queue_s, c.ttft_s(), c.e2e_s());
@@ -248,17 +279,19 @@ impl Fleet {
         }
     }
 
-    /// Serve everything still in flight, close the meters, and report. Call [`Fleet::drain`]
-    /// afterwards for the last completions; the report counts them already.
+    /// Serve everything still in flight, close the meters, and report. `f` gets the last
+    /// completions, as with [`Fleet::drain`].
     pub fn finish(&mut self, f: impl FnMut(&Completion)) -> FleetReport {
+        // The queues at the last arrival, then idle power stops counting there.
+        let at = self.last_arrival;
+        let local_waiting = self.local.waiting_at(at);
+        self.samples.push((at, local_waiting, self.cloud.waiting));
+        self.next_sample = Ticks::MAX; // no samples during the drain
+        self.cloud.stop_idle_at(at);
         self.run_until(Ticks::MAX);
         self.drain(f);
-        let end = self
-            .cal
-            .now()
-            .max(self.local.last_end)
-            .max(self.last_arrival);
-        let (local_meter, local_devices) = self.local.finish(end);
+        let end = self.cal.now().max(self.local.last_end).max(at);
+        let (local_meter, local_devices) = self.local.finish(at);
         let (cloud_meter, cloud_devices, cloud_util) = self.cloud.finish(end);
         let span = secs(end);
         let local_slots = self.local.devices();
@@ -269,6 +302,7 @@ impl Fleet {
         };
         FleetReport {
             span_s: span,
+            arrivals_span_s: secs(at),
             completed: self.completed,
             attributed_j: self.attributed_j,
             local: TierReport {
@@ -285,42 +319,52 @@ impl Fleet {
                 meter: cloud_meter,
                 device_energy_j: cloud_devices,
                 utilisation: cloud_util,
-                peak_power_w: self.cloud.peak_power_w * self.cloud_pue(),
+                peak_power_w: self.cloud.peak_power_w(end) * self.cloud.pue(),
             },
             latency: self.latency.summary(),
         }
     }
 
-    fn cloud_pue(&self) -> f64 {
-        self.cloud.pue()
-    }
-
     fn overload(&self, value: impl Fn(&(Ticks, u64, u64)) -> u64, slots: Option<u64>) -> Overload {
-        let window_start = self.last_arrival.saturating_sub(ticks(3600.0));
-        let window: Vec<(f64, f64)> = self
+        let (max_at, max_waiting) = self
             .samples
             .iter()
-            .filter(|s| s.0 >= window_start && s.0 <= self.last_arrival)
-            .map(|s| (secs(s.0), value(s) as f64))
-            .collect();
-        let growth = slope(&window);
-        let final_waiting = self
-            .samples
-            .iter()
-            .rev()
-            .find(|s| s.0 <= self.last_arrival)
-            .map_or(0, &value);
-        let max_waiting = self.samples.iter().map(&value).max().unwrap_or(0);
-        let overloaded = match slots {
-            Some(n) => growth > 0.0 && final_waiting > 10 * n.max(1),
-            None => false,
-        };
+            .map(|s| (s.0, value(s)))
+            .fold((0, 0), |best, x| if x.1 > best.1 { x } else { best });
+        let final_waiting = self.samples.last().map_or(0, &value);
+        // Steepest hourly growth (samples grouped by clock hour of the run).
+        let mut growth = 0.0_f64;
+        let mut i = 0;
+        while i < self.samples.len() {
+            let hour = self.samples[i].0 / super::meter::HOUR;
+            let j = i + self.samples[i..]
+                .iter()
+                .take_while(|s| s.0 / super::meter::HOUR == hour)
+                .count();
+            let window: Vec<(f64, f64)> = self.samples[i..j]
+                .iter()
+                .map(|s| (secs(s.0), value(s) as f64))
+                .collect();
+            growth = growth.max(slope(&window));
+            i = j;
+        }
         Overload {
-            overloaded,
+            overloaded: slots.is_some_and(|n| max_waiting > 10 * n + 100),
             growth_per_s: growth,
             final_waiting,
             max_waiting,
+            max_waiting_at_s: secs(max_at),
         }
+    }
+}
+
+fn leg(s: &super::local::Served) -> LocalLeg {
+    LocalLeg {
+        group: s.group,
+        device: s.device,
+        start: s.start,
+        end: s.end,
+        power_w: s.power_w,
     }
 }
 

@@ -1,15 +1,16 @@
 //! The local tier: devices (laptops, workstations) serving one query at a time, first come
 //! first served, with no events of its own.
 //!
-//! A device serves a query in `n_in / R + n_out * s` seconds at power `P` (the pair's batch-1
-//! point). Because a device is FIFO with batch 1 and every service time is known at arrival,
+//! A device serves a query in `n_in / R + (n_out - 1) * s` seconds at power `P` (the pair's
+//! batch-1 point): the prefill pass produces the first token, each decode step one more. Because a device is FIFO with batch 1 and every service time is known at arrival,
 //! its start time follows from Lindley's recursion, `start = max(arrival, device free)`, when
 //! the query arrives: arrivals come in time order, so the tier needs no calendar.
 //!
 //! Devices come in groups (an accelerator kind, a device count or "unlimited", the pool models
 //! it holds). A query for pool model `m` goes to a device of a group holding `m`:
-//! * `affinity`: each query belongs to a user drawn uniformly (keyed by query index) and each
-//!   user has one device among those that hold `m`;
+//! * `affinity`: each query belongs to one of `users` users (drawn uniformly, keyed by query
+//!   index, since traces carry no user id) and each user always uses the same device among
+//!   those that hold `m` (a hash of the user);
 //! * `least-loaded`: the device that frees up first (with FIFO service this is exactly a
 //!   central FIFO queue in front of the devices: the M/M/c discipline).
 //!
@@ -49,7 +50,7 @@ pub enum Mapping {
     /// The device that frees up first.
     #[default]
     LeastLoaded,
-    /// The device of the query's user (a uniform hash of the query index).
+    /// The device of the query's user.
     Affinity,
 }
 
@@ -58,6 +59,8 @@ pub enum Mapping {
 pub struct LocalSpec {
     pub groups: Vec<LocalGroup>,
     pub mapping: Mapping,
+    /// Users, for `affinity` (default: one per device).
+    pub users: Option<u64>,
     /// Count idle power of provisioned devices (off by default: the device exists anyway).
     pub count_idle: bool,
     pub seed: u64,
@@ -70,6 +73,10 @@ pub struct Served {
     pub first_token: Ticks,
     pub end: Ticks,
     pub energy_j: f64,
+    pub group: u32,
+    /// The device within its group (`None` in an unlimited group).
+    pub device: Option<u32>,
+    pub power_w: f64,
 }
 
 struct GroupState {
@@ -153,8 +160,9 @@ impl LocalTier {
                     .iter()
                     .map(|&g| u64::from(self.spec.groups[g].devices.unwrap_or(0)))
                     .sum();
-                let mut d =
-                    ((u128::from(self.affinity.bits(index)) * u128::from(total)) >> 64) as u64;
+                let users = self.spec.users.unwrap_or(total).max(1);
+                let user = scale(self.affinity.bits(index), users);
+                let mut d = scale(self.affinity.substream(1).bits(user), total);
                 for &g in eligible {
                     let n = u64::from(self.spec.groups[g].devices.unwrap_or(0));
                     if d < n {
@@ -189,9 +197,8 @@ impl LocalTier {
         let svc = self.spec.groups[g].services[m].expect("eligible groups hold the model");
         let start = arrival.max(free);
         let prefill = f64::from(n_in) * svc.prefill_s_per_token;
-        let duration = prefill + f64::from(n_out) * svc.decode_s_per_token;
-        let end = start + ticks(duration);
-        let first_token = start + ticks(prefill + svc.decode_s_per_token).min(end - start);
+        let first_token = start + ticks(prefill);
+        let end = first_token + ticks(f64::from(n_out.saturating_sub(1)) * svc.decode_s_per_token);
         let energy_j = svc.power_w * secs(end - start);
         let state = &mut self.groups[g];
         state.meter.add(start, end, svc.power_w, true);
@@ -211,6 +218,9 @@ impl LocalTier {
             first_token,
             end,
             energy_j,
+            group: g as u32,
+            device,
+            power_w: svc.power_w,
         }
     }
 
@@ -231,19 +241,34 @@ impl LocalTier {
             .sum()
     }
 
-    /// Close the run at `end`: add idle energy if counted, and return the tier's meter and
-    /// the sum of every device's own integrated energy.
-    pub fn finish(&mut self, end: Ticks) -> (Meter, f64) {
+    /// Close the run: add idle energy over `[0, idle_end)` if counted (`idle_end` is the last
+    /// arrival, the same for every strategy), and return the tier's meter and the sum of every
+    /// device's own integrated energy.
+    pub fn finish(&mut self, idle_end: Ticks) -> (Meter, f64) {
         let mut total = Meter::default();
         let mut device_sum = 0.0;
         for (spec, state) in self.spec.groups.iter().zip(&mut self.groups) {
             match spec.devices {
                 Some(n) if self.spec.count_idle => {
-                    let hours = end.div_ceil(HOUR) as usize;
+                    // After the last arrival every device works through its backlog without a
+                    // gap, so its busy time after `idle_end` runs from `idle_end` to when it
+                    // frees up; that time is taken off the hour `idle_end` falls in.
+                    let free: Vec<Ticks> = match self.spec.mapping {
+                        Mapping::Affinity => state.free_at.clone(),
+                        Mapping::LeastLoaded => state.heap.iter().map(|r| r.0 .0).collect(),
+                    };
+                    let hours = idle_end.div_ceil(HOUR) as usize;
                     for h in 0..hours {
-                        let len = secs(end.min((h as Ticks + 1) * HOUR) - h as Ticks * HOUR);
-                        let busy = state.meter.hourly_busy_s.get(h).copied().unwrap_or(0.0);
-                        let idle_s = (f64::from(n) * len - busy).max(0.0);
+                        let from = h as Ticks * HOUR;
+                        let hour_end = from + HOUR;
+                        let to = idle_end.min(hour_end);
+                        let busy_after: f64 = free
+                            .iter()
+                            .map(|&f| secs(f.min(hour_end).saturating_sub(to)))
+                            .sum();
+                        let busy =
+                            state.meter.hourly_busy_s.get(h).copied().unwrap_or(0.0) - busy_after;
+                        let idle_s = (f64::from(n) * secs(to - from) - busy).max(0.0);
                         state.meter.add_idle_in_hour(h, idle_s * spec.idle_power_w);
                     }
                     device_sum += state.device_j.iter().sum::<f64>() + state.meter.idle_j;
@@ -255,4 +280,10 @@ impl LocalTier {
         }
         (total, device_sum)
     }
+}
+
+/// `bits` scaled to `0..n` (multiply-shift; uniform for uniform bits).
+#[inline]
+fn scale(bits: u64, n: u64) -> u64 {
+    ((u128::from(bits) * u128::from(n)) >> 64) as u64
 }
