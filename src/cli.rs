@@ -65,6 +65,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TraceCommand,
     },
+    /// List, show, check and import hardware profiles.
+    Profile {
+        #[command(subcommand)]
+        command: ProfileCommand,
+    },
     /// Print the workload model's calibration against the paper's Tables 4, 8, 9 and 11.
     Calibrate {
         /// Scenario file (TOML).
@@ -114,5 +119,97 @@ pub enum TraceCommand {
         /// Column map for generic files, as TOML: 'time="ts", time_unit="ms", input="in", output="out"'.
         #[arg(long)]
         columns: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProfileCommand {
+    /// Every pair variant and accelerator in the catalogue.
+    List {
+        /// Catalogue folder.
+        #[arg(long, default_value = "hardware-profiles")]
+        profiles: PathBuf,
+    },
+    /// One pair with its sources and points.
+    Show {
+        model: String,
+        accelerator: String,
+        /// A variant other than the default.
+        #[arg(long)]
+        variant: Option<String>,
+        #[arg(long, default_value = "hardware-profiles")]
+        profiles: PathBuf,
+    },
+    /// Validate the catalogue: units, ranges, power against TDP, batching curves, measured
+    /// figures, fits, prices; exits 1 listing every finding.
+    Check {
+        #[arg(long, default_value = "hardware-profiles")]
+        profiles: PathBuf,
+    },
+    /// Import a profile from a measurement.
+    Import {
+        #[command(subcommand)]
+        source: ImportSource,
+    },
+}
+
+/// Options shared by the importers.
+#[derive(Args, Debug)]
+pub struct ImportOptions {
+    /// Catalogue model name the profile is for.
+    #[arg(long)]
+    pub model: String,
+    /// Catalogue accelerator id.
+    #[arg(long)]
+    pub accelerator: String,
+    /// Variant name (ml-energy: the file's task; ipw-run: ipw-harness).
+    #[arg(long)]
+    pub variant: Option<String>,
+    /// Mark the variant as the pair's default.
+    #[arg(long)]
+    pub default: bool,
+    /// Catalogue folder (models, accelerators).
+    #[arg(long, default_value = "hardware-profiles")]
+    pub profiles: PathBuf,
+    /// Write the profile here (atomically) instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportSource {
+    /// An ML.ENERGY Leaderboard v3 model file (all configurations of one deployment -> one batching curve).
+    MlEnergy {
+        /// public/data/models/<org>__<model>__<task>.json
+        file: PathBuf,
+        #[command(flatten)]
+        options: ImportOptions,
+        /// ML.ENERGY gpu_model (default: from the accelerator id, nvidia-h100 -> H100).
+        #[arg(long)]
+        gpu: Option<String>,
+        /// GPUs per deployment (default: the smallest with at least 4 configurations).
+        #[arg(long)]
+        gpus: Option<u32>,
+        /// Model FLOPs utilisation assumed for the prefill roofline.
+        #[arg(long, default_value_t = 0.4)]
+        mfu: f64,
+        /// Leave out these configurations (max_num_seqs, comma-separated) as outliers.
+        #[arg(long, value_delimiter = ',')]
+        skip_caps: Vec<u32>,
+    },
+    /// A run folder of the IPW harness (`ipw profile` output: data-*.arrow + summary.json).
+    IpwRun {
+        dir: PathBuf,
+        #[command(flatten)]
+        options: ImportOptions,
+        /// Accelerators the run used.
+        #[arg(long, default_value_t = 1)]
+        devices: u32,
+        /// Weight precision of the run.
+        #[arg(long, default_value = "unknown")]
+        precision: String,
+        /// Count GPU energy only (default: GPU + CPU + ANE, where measured).
+        #[arg(long)]
+        gpu_energy_only: bool,
     },
 }

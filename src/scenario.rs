@@ -220,6 +220,10 @@ pub struct FleetSection {
     /// the paper and ML.ENERGY measure).
     #[serde(default = "one")]
     pub pue: f64,
+    /// Profile variants to use instead of the defaults, `"<model>@<accelerator>" = "<variant>"`
+    /// (see `ipw-sim profile list`).
+    #[serde(default)]
+    pub variants: BTreeMap<String, String>,
     /// Local devices (event service only).
     #[serde(default)]
     pub local: LocalFleetSection,
@@ -487,6 +491,15 @@ impl Scenario {
                 format!("no group holds the pool model `{m}`"),
             ));
         }
+        if let Some(k) = f.variants.keys().find(|k| {
+            k.split_once('@')
+                .is_none_or(|(m, a)| m.is_empty() || a.is_empty())
+        }) {
+            return Err(self.invalid(
+                &format!("fleet.variants.{k:?}"),
+                "expected keys \"<model>@<accelerator>\", e.g. \"Qwen3-8B@apple-m4-max\" = \"table17-240w\"",
+            ));
+        }
         if let Some(r) = &self.router {
             r.validate().map_err(|m| self.invalid("router", m))?;
         }
@@ -582,3 +595,12 @@ fn expand_arrays(table: &toml::Table) -> Vec<toml::Table> {
 
 #[cfg(test)]
 mod tests;
+
+impl FleetSection {
+    /// The variant the scenario picks for `model` on `accelerator` (`None`: the default).
+    pub fn variant(&self, model: &str, accelerator: &str) -> Option<&str> {
+        self.variants
+            .get(&format!("{model}@{accelerator}"))
+            .map(String::as_str)
+    }
+}

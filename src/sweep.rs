@@ -112,7 +112,7 @@ impl Plan {
         }
         let endpoint =
             |model: &str, acc: &str, batch: f64, pue: f64| -> Result<EndpointProfile, RunError> {
-                let pair = catalogue.pair(model, acc)?;
+                let pair = catalogue.pair_variant(model, acc, f.variant(model, acc))?;
                 let field = if acc == f.cloud_accelerator && model == f.cloud_model {
                     "fleet.cloud_batch"
                 } else {
@@ -130,6 +130,18 @@ impl Plan {
                     scenario.metrics.flops_params,
                 ))
             };
+        for (key, variant) in &f.variants {
+            let (model, acc) = key.split_once('@').expect("validated by the scenario");
+            catalogue.pair_variant(model, acc, Some(variant))?;
+        }
+        for m in f.local_models.iter().chain([&f.cloud_model]) {
+            if catalogue.model(m)?.price.is_none() {
+                return Err(fleet_error(format!(
+                    "model `{m}` has no token prices in {} (the cost metric needs them; add price and price_source)",
+                    catalogue.dir.join("models.toml").display()
+                )));
+            }
+        }
         // Local energy is the device's own; PUE applies to the datacenter only.
         let local = f
             .local_models
@@ -438,7 +450,9 @@ fn fleet_spec(scenario: &Scenario, catalogue: &Catalogue) -> Result<FleetSpec, R
                 .iter()
                 .position(|x| x == m)
                 .expect("validated: group models are pool models");
-            let p = catalogue.pair(m, &acc)?.at_running_batch(1)?;
+            let p = catalogue
+                .pair_variant(m, &acc, f.variant(m, &acc))?
+                .at_running_batch(1)?;
             services[i] = Some(LocalService {
                 prefill_s_per_token: 1.0 / p.prefill_tokens_per_s,
                 decode_s_per_token: p.decode_step_s,
@@ -492,7 +506,7 @@ fn fleet_spec(scenario: &Scenario, catalogue: &Catalogue) -> Result<FleetSpec, R
                 ),
             ));
         }
-        let pair = catalogue.pair(&f.cloud_model, &acc)?;
+        let pair = catalogue.pair_variant(&f.cloud_model, &acc, f.variant(&f.cloud_model, &acc))?;
         let idle = if c.idle_power {
             idle_of("fleet.cloud.idle_power", &acc)? * f64::from(pair.devices)
         } else {

@@ -8,9 +8,14 @@
 //! * `tasks.toml`: `[[task]]` task families and the share solvable by a local model;
 //! * `pairs/*.toml`: one (model, accelerator) profile each, with measured batch points.
 
+pub mod check;
+pub mod harness;
+pub mod mlenergy;
 mod schema;
+pub mod show;
+pub mod write;
 
-pub use schema::{Accelerator, BatchPoint, Model, Pair, Price, TaskFamily, Tier};
+pub use schema::{Accelerator, BatchPoint, Fit, Model, Pair, Price, TaskFamily, Tier};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -45,6 +50,16 @@ pub enum ProfileError {
         model: String,
         accelerator: String,
     },
+    #[error("{catalogue}: no variant `{variant}` of model `{model}` on accelerator `{accelerator}`; the catalogue has: {known}")]
+    UnknownVariant {
+        catalogue: PathBuf,
+        model: String,
+        accelerator: String,
+        variant: String,
+        known: String,
+    },
+    #[error("{path}: {message}")]
+    Import { path: PathBuf, message: String },
     #[error("{path}: batch size {batch} is outside the measured range {min}..={max}")]
     BatchOutOfRange {
         path: PathBuf,
@@ -151,7 +166,81 @@ impl Catalogue {
                     message: format!("`{}` is not in accelerators.toml", p.accelerator),
                 })?;
         }
+        // Variants: unique names per pair, and exactly one default when there are several.
+        for p in &self.pairs {
+            let variants = self.variants(&p.model, &p.accelerator);
+            if let Some(other) = variants
+                .iter()
+                .find(|q| q.variant == p.variant && q.path != p.path)
+            {
+                return Err(ProfileError::Invalid {
+                    path: p.path.clone(),
+                    field: "variant".into(),
+                    message: format!(
+                        "`{}` is also the name of {}; variant names of a pair must differ",
+                        p.variant,
+                        other.path.display()
+                    ),
+                });
+            }
+            let defaults = variants.iter().filter(|q| q.default).count();
+            if variants.len() > 1 && defaults != 1 {
+                return Err(ProfileError::Invalid {
+                    path: p.path.clone(),
+                    field: "default".into(),
+                    message: format!(
+                        "{} variants of {} on {} ({}) and {defaults} marked default = true; mark exactly one",
+                        variants.len(),
+                        p.model,
+                        p.accelerator,
+                        variants
+                            .iter()
+                            .map(|q| q.variant.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
+        }
         Ok(())
+    }
+
+    /// Every variant of `model` on `accelerator`, in file order.
+    pub fn variants(&self, model: &str, accelerator: &str) -> Vec<&Pair> {
+        self.pairs
+            .iter()
+            .filter(|p| p.model == model && p.accelerator == accelerator)
+            .collect()
+    }
+
+    /// Variant `variant` of `model` on `accelerator` (`None`: the default variant).
+    pub fn pair_variant(
+        &self,
+        model: &str,
+        accelerator: &str,
+        variant: Option<&str>,
+    ) -> Result<&Pair, ProfileError> {
+        let Some(v) = variant else {
+            return self.pair(model, accelerator);
+        };
+        let all = self.variants(model, accelerator);
+        if all.is_empty() {
+            return self.pair(model, accelerator);
+        }
+        all.iter()
+            .find(|p| p.variant == v)
+            .copied()
+            .ok_or_else(|| ProfileError::UnknownVariant {
+                catalogue: self.dir.clone(),
+                model: model.into(),
+                accelerator: accelerator.into(),
+                variant: v.into(),
+                known: all
+                    .iter()
+                    .map(|p| p.variant.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
     }
 
     fn unknown(&self, what: &'static str, name: &str, known: Vec<&str>) -> ProfileError {
@@ -199,13 +288,14 @@ impl Catalogue {
         })
     }
 
-    /// The profile of `model` on `accelerator`.
+    /// The profile of `model` on `accelerator` (its default variant).
     pub fn pair(&self, model: &str, accelerator: &str) -> Result<&Pair, ProfileError> {
         self.model(model)?;
         self.accelerator(accelerator)?;
-        self.pairs
-            .iter()
-            .find(|p| p.model == model && p.accelerator == accelerator)
+        let all = self.variants(model, accelerator);
+        all.iter()
+            .find(|p| p.default || all.len() == 1)
+            .copied()
             .ok_or_else(|| ProfileError::MissingPair {
                 catalogue: self.dir.clone(),
                 model: model.to_string(),

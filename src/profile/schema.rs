@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Token prices in USD per million tokens.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Price {
     pub input_usd_per_mtok: f64,
@@ -28,8 +28,11 @@ pub struct Model {
     /// Share of queries answered correctly, per task family.
     pub accuracy: BTreeMap<String, f64>,
     pub accuracy_source: String,
-    pub price: Price,
-    pub price_source: String,
+    /// Token prices (the cost metric); a model without them cannot be used in a scenario.
+    #[serde(default)]
+    pub price: Option<Price>,
+    #[serde(default)]
+    pub price_source: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -57,6 +60,25 @@ pub struct Accelerator {
     pub idle_power_w: Option<f64>,
     #[serde(default)]
     pub idle_source: Option<String>,
+    /// Dense BF16 (or FP16) peak of one device, TFLOPS: the compute roofline for prefill.
+    #[serde(default)]
+    pub bf16_dense_tflops: Option<f64>,
+    #[serde(default)]
+    pub compute_source: Option<String>,
+    /// Cloud: rental price of one device, USD per hour.
+    #[serde(default)]
+    pub usd_per_hour: Option<f64>,
+    /// Local: purchase price of the device, USD (for amortisation).
+    #[serde(default)]
+    pub device_usd: Option<f64>,
+    /// When the price was observed, `YYYY-MM`.
+    #[serde(default)]
+    pub price_date: Option<String>,
+    #[serde(default)]
+    pub price_source: Option<String>,
+    /// Why there is no price (a price, or this note, is needed for accelerators pairs use).
+    #[serde(default)]
+    pub price_note: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -90,12 +112,48 @@ pub struct BatchPoint {
     pub measured_j_per_output_token: Option<f64>,
 }
 
+/// How well a fitted profile explains the per-query measurements it came from (profiles
+/// imported from an IPW harness run).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Fit {
+    /// Queries fitted.
+    pub queries: u64,
+    /// Coefficient of determination of each fit: end-to-end latency and energy against prompt
+    /// and response tokens, time to first token against prompt tokens.
+    pub r2_latency: f64,
+    pub r2_energy: f64,
+    #[serde(default)]
+    pub r2_ttft: Option<f64>,
+    /// Fixed per-query overheads the fits found (not used by the simulator).
+    pub latency_intercept_s: f64,
+    pub energy_intercept_j: f64,
+    /// Energy per prompt and per response token, joules.
+    pub energy_per_input_token_j: f64,
+    pub energy_per_output_token_j: f64,
+}
+
+fn default_variant() -> String {
+    "default".into()
+}
+
 /// A (model, accelerator) service profile.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pair {
     pub model: String,
     pub accelerator: String,
+    /// Name of this variant of the pair (several files may describe one pair, e.g. measured on
+    /// different tasks or under different power readings); a scenario picks one with
+    /// `fleet.variants`, otherwise the default is used.
+    #[serde(default = "default_variant")]
+    pub variant: String,
+    /// Whether this is the pair's default variant (required when a pair has several).
+    #[serde(default)]
+    pub default: bool,
+    /// The workload the measurement ran (e.g. ML.ENERGY's `lm-arena-chat` or `gpqa`).
+    #[serde(default)]
+    pub task: Option<String>,
     /// Accelerators per replica.
     pub devices: u32,
     pub precision: String,
@@ -104,6 +162,8 @@ pub struct Pair {
     pub power_source: String,
     #[serde(rename = "point")]
     pub points: Vec<BatchPoint>,
+    #[serde(default)]
+    pub fit: Option<Fit>,
     /// The file it was read from (set by the loader).
     #[serde(skip)]
     pub path: PathBuf,
@@ -127,6 +187,14 @@ fn positive(path: &Path, field: &str, v: f64) -> Result<(), ProfileError> {
             format!("expected a positive number, got {v}"),
         ))
     }
+}
+
+/// `YYYY-MM`.
+fn year_month(s: &str) -> bool {
+    s.len() == 7
+        && s.as_bytes()[4] == b'-'
+        && s[..4].parse::<u32>().is_ok()
+        && s[5..].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
 }
 
 fn sourced(path: &Path, field: &str, s: &str) -> Result<(), ProfileError> {
@@ -176,16 +244,17 @@ impl Model {
                 ));
             }
         }
-        if self.price.input_usd_per_mtok < 0.0 || self.price.output_usd_per_mtok < 0.0 {
-            return Err(invalid(path, f("price"), "prices cannot be negative"));
+        if let Some(price) = self.price {
+            if !(price.input_usd_per_mtok >= 0.0 && price.output_usd_per_mtok >= 0.0) {
+                return Err(invalid(path, f("price"), "prices cannot be negative"));
+            }
+            sourced(
+                path,
+                &f("price_source"),
+                self.price_source.as_deref().unwrap_or(""),
+            )?;
         }
-        let released_ok = self.released.len() == 7
-            && self.released.as_bytes()[4] == b'-'
-            && self.released[..4].parse::<u32>().is_ok()
-            && self.released[5..]
-                .parse::<u32>()
-                .is_ok_and(|m| (1..=12).contains(&m));
-        if !released_ok {
+        if !year_month(&self.released) {
             return Err(invalid(
                 path,
                 f("released"),
@@ -194,8 +263,7 @@ impl Model {
         }
         sourced(path, &f("params_source"), &self.params_source)?;
         sourced(path, &f("released_source"), &self.released_source)?;
-        sourced(path, &f("accuracy_source"), &self.accuracy_source)?;
-        sourced(path, &f("price_source"), &self.price_source)
+        sourced(path, &f("accuracy_source"), &self.accuracy_source)
     }
 
     /// The model's accuracy on a task family, or an error naming what is missing.
@@ -235,6 +303,37 @@ impl Accelerator {
                 self.idle_source.as_deref().unwrap_or(""),
             )?;
         }
+        if let Some(t) = self.bf16_dense_tflops {
+            positive(path, &f("bf16_dense_tflops"), t)?;
+            sourced(
+                path,
+                &f("compute_source"),
+                self.compute_source.as_deref().unwrap_or(""),
+            )?;
+        }
+        for (field, v) in [
+            ("usd_per_hour", self.usd_per_hour),
+            ("device_usd", self.device_usd),
+        ] {
+            if let Some(v) = v {
+                positive(path, &f(field), v)?;
+            }
+        }
+        if self.usd_per_hour.is_some() || self.device_usd.is_some() {
+            let date = self.price_date.as_deref().unwrap_or("");
+            if !year_month(date) {
+                return Err(invalid(
+                    path,
+                    f("price_date"),
+                    format!("a price needs its date, YYYY-MM; got {date:?}"),
+                ));
+            }
+            sourced(
+                path,
+                &f("price_source"),
+                self.price_source.as_deref().unwrap_or(""),
+            )?;
+        }
         Ok(())
     }
 }
@@ -265,6 +364,9 @@ impl Pair {
         }
         if self.points.is_empty() {
             return Err(invalid(path, "point", "expected at least one [[point]]"));
+        }
+        if self.variant.trim().is_empty() {
+            return Err(invalid(path, "variant", "expected a non-empty name"));
         }
         for (i, p) in self.points.iter().enumerate() {
             let f = |x: &str| format!("point[{i}].{x}");

@@ -47,7 +47,8 @@ pub struct EndpointProfile {
 }
 
 impl EndpointProfile {
-    /// Build from a model, its operating point at `batch`, and the energy multiplier (PUE).
+    /// Build from a model, its operating point at `batch`, and the energy multiplier (PUE). A
+    /// model without prices costs nothing here; scenarios refuse such models first.
     pub fn new(
         model: &Model,
         point: &BatchPoint,
@@ -66,8 +67,8 @@ impl EndpointProfile {
             prefill_j_per_token: pue * point.power_w * prefill_s,
             decode_j_per_token: pue * point.power_w / batch * point.decode_step_s,
             flops_per_token: 2.0 * params_b * 1e9,
-            usd_per_input_token: model.price.input_usd_per_mtok * 1e-6,
-            usd_per_output_token: model.price.output_usd_per_mtok * 1e-6,
+            usd_per_input_token: model.price.unwrap_or_default().input_usd_per_mtok * 1e-6,
+            usd_per_output_token: model.price.unwrap_or_default().output_usd_per_mtok * 1e-6,
         }
     }
 

@@ -13,11 +13,11 @@ fn model(active: f64, total: f64, price_in: f64, price_out: f64) -> Model {
         released_source: "test".into(),
         accuracy: BTreeMap::new(),
         accuracy_source: "test".into(),
-        price: Price {
+        price: Some(Price {
             input_usd_per_mtok: price_in,
             output_usd_per_mtok: price_out,
-        },
-        price_source: "test".into(),
+        }),
+        price_source: Some("test".into()),
     }
 }
 
