@@ -196,12 +196,12 @@ fn a_bad_scenario_key_gives_one_line_naming_file_line_and_field() {
 fn a_missing_profile_names_the_pair_and_where_it_should_be() {
     let dir = tempfile::tempdir().unwrap();
     let s = scenario_in(dir.path(), |t| {
-        t.replace("\"GPT-OSS-20B\"]", "\"GPT-OSS-120B\"]")
+        t.replace("\"GPT-OSS-20B\"]", "\"Qwen3-235B-A22B\"]")
     });
     let err = stderr_of(ipw().arg("sweep").arg(&s));
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        err.contains("no profile for model `GPT-OSS-120B` on accelerator `apple-m4-max`")
+        err.contains("no profile for model `Qwen3-235B-A22B` on accelerator `apple-m4-max`")
             && err.contains("pairs/"),
         "{err}"
     );
@@ -492,4 +492,132 @@ fn bad_fleet_settings_name_the_field() {
         assert!(err.contains(want), "{set}: {err}");
         assert_eq!(err.trim_end().lines().count(), 1, "{set}: {err}");
     }
+}
+
+#[test]
+fn profile_list_show_and_check_describe_the_catalogue() {
+    let out = ipw().args(["profile", "list"]).output().unwrap();
+    assert!(out.status.success());
+    let list = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        list.contains("Qwen3-8B") && list.contains("table17-240w") && list.contains("nvidia-b200")
+    );
+    let out = ipw()
+        .args([
+            "profile",
+            "show",
+            "Qwen3-8B",
+            "apple-m4-max",
+            "--variant",
+            "table17-240w",
+        ])
+        .output()
+        .unwrap();
+    let show = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        show.contains("[IPW] Table 17") && show.contains("240.0"),
+        "{show}"
+    );
+    let out = ipw().args(["profile", "check"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8(out.stdout).unwrap().contains(": ok"));
+    let err = stderr_of(ipw().args([
+        "profile",
+        "show",
+        "Qwen3-8B",
+        "apple-m4-max",
+        "--variant",
+        "x",
+    ]));
+    assert!(
+        err.contains("no variant `x`") && err.contains("table13"),
+        "{err}"
+    );
+}
+
+#[test]
+fn profile_check_lists_every_finding_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = root().join("hardware-profiles");
+    std::fs::create_dir(dir.path().join("pairs")).unwrap();
+    for rel in ["models.toml", "accelerators.toml", "tasks.toml"] {
+        std::fs::copy(src.join(rel), dir.path().join(rel)).unwrap();
+    }
+    let pair = std::fs::read_to_string(src.join("pairs/qwen3-8b__apple-m4-max__table13.toml"))
+        .unwrap()
+        .replace("power_w = 352.8", "power_w = 900.0")
+        .replace("decode_step_s = 0.029304", "decode_step_s = 29.304");
+    std::fs::write(dir.path().join("pairs/p.toml"), pair).unwrap();
+    let out = ipw()
+        .args(["profile", "check", "--profiles"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(stdout.contains("point[0].power_w") && stdout.contains("point[0].decode_step_s"));
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("2 finding(s)"));
+}
+
+#[test]
+fn profile_import_writes_a_profile_from_ml_energy_and_from_a_harness_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("p.toml");
+    ipw()
+        .args([
+            "profile",
+            "import",
+            "ml-energy",
+            "hardware-profiles/sources/ml-energy/Qwen__Qwen3-8B__gpqa.json",
+            "--model",
+            "Qwen3-8B",
+            "--accelerator",
+            "nvidia-h100",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let shipped = std::fs::read_to_string(
+        root().join("hardware-profiles/pairs/qwen3-8b__nvidia-h100__gpqa.toml"),
+    )
+    .unwrap();
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), shipped);
+    let run = ipw()
+        .args([
+            "profile",
+            "import",
+            "ipw-run",
+            "tests/fixtures/ipw-run/profile_APPLE_M4_MAX_Qwen_Qwen3_8B_ipw",
+            "--model",
+            "Qwen3-8B",
+            "--accelerator",
+            "apple-m4-max",
+        ])
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    let err = String::from_utf8(run.stderr).unwrap();
+    assert!(
+        err.contains("fitted 40 of 40 queries: R^2 latency 0.99"),
+        "{err}"
+    );
+    assert!(String::from_utf8(run.stdout).unwrap().contains("[fit]"));
+    let err = stderr_of(ipw().args([
+        "profile",
+        "import",
+        "ml-energy",
+        "hardware-profiles/sources/ml-energy/Qwen__Qwen3-8B__gpqa.json",
+        "--model",
+        "Qwen3-8B",
+        "--accelerator",
+        "apple-m4-max",
+    ]));
+    assert!(
+        err.contains("no configuration on GPU `MAX`") && err.contains("B200, H100"),
+        "{err}"
+    );
 }

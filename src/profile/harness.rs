@@ -249,6 +249,7 @@ pub fn import(
 ) -> Result<HarnessImport, ProfileError> {
     catalogue.model(&o.model)?;
     catalogue.accelerator(&o.accelerator)?;
+    arrow_files(dir)?;
     let summary_path = dir.join("summary.json");
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&summary_path).map_err(|source| {

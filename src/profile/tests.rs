@@ -54,11 +54,11 @@ fn interpolation_is_exact_at_measured_points_and_linear_between() {
 fn a_missing_pair_names_the_model_the_accelerator_and_where_to_put_it() {
     let cat = shipped();
     let err = cat
-        .pair("Qwen3-32B", "apple-m4-max")
+        .pair("Qwen3-235B-A22B", "apple-m4-max")
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("Qwen3-32B") && err.contains("apple-m4-max") && err.contains("pairs/"),
+        err.contains("Qwen3-235B-A22B") && err.contains("apple-m4-max") && err.contains("pairs/"),
         "{err}"
     );
     let err = cat.pair("Qwen9", "apple-m4-max").unwrap_err().to_string();
@@ -70,22 +70,22 @@ fn a_missing_pair_names_the_model_the_accelerator_and_where_to_put_it() {
 
 #[test]
 fn a_number_without_a_source_is_rejected() {
-    let (_d, cat) = edited("pairs/qwen3-8b__apple-m4-max.toml", |t| {
+    let (_d, cat) = edited("pairs/qwen3-8b__apple-m4-max__table13.toml", |t| {
         let start = t.find("power_source = ").unwrap();
         let end = start + t[start..].find('\n').unwrap();
         format!("{}power_source = \"\"{}", &t[..start], &t[end..])
     });
     let err = cat.unwrap_err().to_string();
     assert!(
-        err.contains("qwen3-8b__apple-m4-max.toml") && err.contains("`power_source`"),
+        err.contains("qwen3-8b__apple-m4-max__table13.toml") && err.contains("`power_source`"),
         "{err}"
     );
 }
 
 #[test]
 fn a_negative_power_and_an_unknown_field_are_rejected_with_the_file_named() {
-    let (_d, cat) = edited("pairs/qwen3-4b__apple-m4-max.toml", |t| {
-        t.replace("power_w = 352.1", "power_w = -1")
+    let (_d, cat) = edited("pairs/qwen3-4b__apple-m4-max__table13.toml", |t| {
+        t.replace("power_w = 352.1", "power_w = -1.0")
     });
     let err = cat.unwrap_err().to_string();
     assert!(
