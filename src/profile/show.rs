@@ -5,7 +5,7 @@ use super::{Catalogue, Pair, ProfileError};
 /// One line per pair variant, grouped by accelerator, then the accelerators.
 pub fn list_text(cat: &Catalogue) -> String {
     let mut out = format!(
-        "{:<18} {:<18} {:<16} {:>3} {:>7} {:>10}  {}\n",
+        "{:<18} {:<22} {:<16} {:>3} {:>7} {:>10}  {}\n",
         "model", "accelerator", "variant", "def", "devices", "batches", "file"
     );
     let mut pairs: Vec<&Pair> = cat.pairs.iter().collect();
@@ -18,7 +18,7 @@ pub fn list_text(cat: &Catalogue) -> String {
             .is_ok_and(|d| d.path == p.path);
         let (lo, hi) = (p.points[0].batch, p.points[p.points.len() - 1].batch);
         out += &format!(
-            "{:<18} {:<18} {:<16} {:>3} {:>7} {:>10}  {}\n",
+            "{:<18} {:<22} {:<16} {:>3} {:>7} {:>10}  {}\n",
             p.model,
             p.accelerator,
             p.variant,
@@ -36,7 +36,7 @@ pub fn list_text(cat: &Catalogue) -> String {
         );
     }
     out += &format!(
-        "\n{:<20} {:<6} {:>6} {:>7} {:>7} {:>6} {:>8} {:>5}  {}\n",
+        "\n{:<22} {:<6} {:>6} {:>7} {:>7} {:>6} {:>8} {:>5}  {}\n",
         "accelerator", "tier", "GB", "GB/s", "TDP W", "idle W", "TFLOPS", "year", "price"
     );
     for a in &cat.accelerators {
