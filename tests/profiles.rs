@@ -148,6 +148,30 @@ fn profile_check_rejects_each_kind_of_bad_profile() {
             .any(|f| f.contains("a larger batch cannot step faster")),
         "{found:#?}"
     );
+    // A curve that slides: batch 32 made slower than batch 16 in throughput.
+    let found = findings(h100, |t| {
+        t.replacen("decode_step_s = 0.0109089", "decode_step_s = 0.03", 1)
+    });
+    assert!(
+        found.iter().any(|f| f.contains("throughput falls from")),
+        "{found:#?}"
+    );
+    // Measured throughput that disagrees with batch / step time.
+    assert_one(
+        &findings(h100, |t| {
+            t.replacen(
+                "measured_output_tokens_per_s = 961.712",
+                "measured_output_tokens_per_s = 1500.0",
+                1,
+            )
+            .replacen(
+                "measured_j_per_output_token = 0.444018",
+                "measured_j_per_output_token = 0.284678",
+                1,
+            )
+        }),
+        "disagrees with batch / decode_step_s",
+    );
     // Measured figures that disagree with the point's power and step time.
     assert_one(
         &findings(h100, |t| {
@@ -179,10 +203,22 @@ fn profile_check_rejects_each_kind_of_bad_profile() {
         }),
         "poor fit (R^2 = 0.300 < 0.5)",
     );
+    assert_one(
+        &findings("pairs/qwen3-8b__apple-m4-max__fitted.toml", |_| {
+            let base = std::fs::read_to_string(
+                root().join("hardware-profiles/pairs/qwen3-8b__apple-m4-max__table13.toml"),
+            )
+            .unwrap();
+            base.replace("variant = \"table13\"", "variant = \"fitted\"")
+                .replace("default = true", "default = false")
+                + "\n[fit]\nqueries = 40\nr2_latency = 1.2\nr2_energy = 0.97\nlatency_intercept_s = 0.1\nenergy_intercept_j = 2.0\nenergy_per_input_token_j = 0.04\nenergy_per_output_token_j = 1.5\n"
+        }),
+        "is not a coefficient of determination",
+    );
     // An accelerator that pairs use, without a price or a note.
     assert_one(
         &findings("accelerators.toml", |t| {
-            t.replacen("device_usd = 1999\n", "", 1)
+            t.replacen("device_usd = 3580\n", "", 1)
         }),
         "needs its price",
     );
@@ -191,7 +227,9 @@ fn profile_check_rejects_each_kind_of_bad_profile() {
 #[test]
 fn loading_rejects_missing_sources_defaults_and_duplicate_variants_with_the_field() {
     let m4 = "pairs/qwen3-8b__apple-m4-max__table13.toml";
-    let err = |r: Result<Catalogue, ProfileError>| r.expect_err("expected an error").to_string();
+    let err = |r: Result<Catalogue, ProfileError>| {
+        r.err().map(|e| e.to_string()).expect("expected an error")
+    };
     let e = err(edited(m4, |t| {
         let start = t.find("power_source = ").unwrap();
         let end = start + t[start..].find('\n').unwrap();
@@ -212,15 +250,15 @@ fn loading_rejects_missing_sources_defaults_and_duplicate_variants_with_the_fiel
     let e = err(edited(m4, |t| t.replace("precision =", "precison =")).1);
     assert!(e.contains("unknown field `precison`"), "{e}");
     let e = err(edited("accelerators.toml", |t| {
-        t.replacen("price_date = \"2025-03\"", "price_date = \"March\"", 1)
+        t.replacen("price_date = \"2025-04\"", "price_date = \"April\"", 1)
     })
     .1);
     assert!(e.contains("a price needs its date, YYYY-MM"), "{e}");
 }
 
 /// Write the IPW-harness fixture into `dir`: an `ipw profile` run folder with 40 queries of
-/// known service (prefill 1,500 tokens/s, 25 ms per response token, 80 ms overhead; 50 W GPU and
-/// 10 W CPU power) and +-2% deterministic noise.
+/// known service (prefill 1,500 tokens/s, 25 ms per response token, 80 ms overhead; GPU 80 W in
+/// prefill and 50 W in decode, CPU 10 W, a 2 J floor per query) and +-2% deterministic noise.
 fn write_harness_fixture(dir: &Path) {
     let n = 40usize;
     let s = Stream::new(7, Purpose::Synthesis);
@@ -236,8 +274,10 @@ fn write_harness_fixture(dir: &Path) {
         outs.push(n_out);
         ttft.push(first);
         total.push(latency);
-        gpu_j.push(50.0 * latency);
-        cpu_j.push(10.0 * latency);
+        // GPU 80 W in prefill and 50 W in decode, CPU 10 W throughout, plus a 1.5 J (GPU) and
+        // 0.5 J (CPU) floor per query.
+        gpu_j.push(1.5 + 80.0 * first + 50.0 * (latency - first));
+        cpu_j.push(0.5 + 10.0 * latency);
     }
     let st = |name: &str, fields: Vec<Series>| {
         StructChunked::from_series(name.into(), n, fields.iter())
@@ -381,6 +421,21 @@ fn the_harness_importer_round_trips_its_fixture_and_reports_the_fit() {
     close(p.decode_step_s, 0.025, 0.03, "decode step");
     close(p.prefill_tokens_per_s, 1500.0, 0.05, "prefill rate");
     close(p.power_w, 60.0, 0.03, "power (GPU + CPU)");
+    // Prefill energy per prompt token: (80 + 10) W / 1,500 tokens/s = 0.06 J; on 40 queries
+    // the 2% noise on the much larger decode energy blurs it.
+    close(
+        f.energy_per_input_token_j,
+        0.06,
+        0.5,
+        "energy per prompt token",
+    );
+    close(
+        f.energy_per_output_token_j,
+        1.5,
+        0.03,
+        "energy per response token",
+    );
+    assert!(f.r2_energy != f.r2_latency);
     for r2 in [f.r2_latency, f.r2_energy, f.r2_ttft.unwrap()] {
         assert!(r2 > 0.99 && r2 <= 1.0, "R^2 {r2}");
     }
@@ -448,4 +503,73 @@ fn a_scenario_picks_a_variant_by_name_and_an_unknown_one_is_named() {
         e.contains("no variant `code`") && e.contains("gpqa, lm-arena-chat"),
         "{e}"
     );
+}
+
+/// A row of one of the paper's tables in `hardware-profiles/sources/paper/`.
+fn paper_rows(file: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r =
+        csv::Reader::from_path(root().join("hardware-profiles/sources/paper").join(file)).unwrap();
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            headers
+                .iter()
+                .zip(rec.unwrap().iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn paper_derived_profiles_carry_the_papers_power_figures() {
+    let cat = shipped();
+    let power =
+        |m: &str, a: &str, v: &str| cat.pair_variant(m, a, Some(v)).unwrap().points[0].power_w;
+    let implied = |row: &std::collections::HashMap<String, String>| {
+        row["success_rate"].parse::<f64>().unwrap() / row["ipw"].parse::<f64>().unwrap()
+    };
+    let mut checked = 0;
+    for row in paper_rows("accel_ipw_table13.csv") {
+        let acc = match row["accelerator"].as_str() {
+            "Apple M4 Max" => ("apple-m4-max", "table13"),
+            "NVIDIA B200" => ("nvidia-b200", "table13-bs1"),
+            "SambaNova SN40L" => ("sambanova-sn40l", "table13"),
+            other => panic!("unexpected accelerator {other}"),
+        };
+        let got = power(&row["model"], acc.0, acc.1);
+        assert!(
+            (got - implied(&row)).abs() < 0.051,
+            "{} on {}: {got}",
+            row["model"],
+            acc.0
+        );
+        checked += 1;
+    }
+    for row in paper_rows("longitudinal_table2.csv") {
+        let (m, a) = match row["year"].as_str() {
+            "2023" => ("Mixtral-8x7B", "nvidia-quadro-rtx-6000"),
+            "2024" => ("Llama-3.1-8B", "nvidia-rtx-6000-ada"),
+            _ => ("GPT-OSS-120B", "apple-m4-max"),
+        };
+        assert!(
+            (power(m, a, "table2") - implied(&row)).abs() < 0.051,
+            "{m} on {a}"
+        );
+        checked += 1;
+    }
+    for row in paper_rows("smartphone_table17.csv") {
+        let a = match (row["model"].as_str(), row["hardware"].as_str()) {
+            ("Qwen3-4B", "A18 Pro") => "apple-a18-pro",
+            ("Qwen3-4B", "NVIDIA RTX 6000 Ada") => "nvidia-rtx-6000-ada",
+            _ => continue,
+        };
+        let v = format!("table17-{}", row["precision"].to_lowercase());
+        assert_eq!(
+            power("Qwen3-4B", a, &v),
+            row["power_w"].parse::<f64>().unwrap()
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 9 + 3 + 4);
 }

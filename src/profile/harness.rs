@@ -152,7 +152,9 @@ fn read_rows(
         let n_in = t(&tokens, "input", "token_metrics")?;
         let n_out = t(&tokens, "output", "token_metrics")?;
         let total = t(&latency, "total_query_seconds", "latency_metrics")?;
-        let ttft = t(&latency, "time_to_first_token_seconds", "latency_metrics")?;
+        // Optional: runs whose client reports no first-token time have no such field.
+        let ttft = t(&latency, "time_to_first_token_seconds", "latency_metrics")
+            .unwrap_or_else(|_| vec![None; df.height()]);
         let gpu = t(&energy_m, "per_query_joules", "energy_metrics")?;
         let optional = |name: &str| -> Vec<Option<f64>> {
             t(&energy_m, name, "energy_metrics").unwrap_or_else(|_| vec![None; df.height()])
@@ -337,10 +339,13 @@ pub fn import(
             o.model, o.accelerator
         ),
         format!(
-            "Imported by: ipw-sim profile import ipw-run {shown} --model {} --accelerator {} --variant {variant}{}",
+            "Imported by: ipw-sim profile import ipw-run {shown} --model {} --accelerator {} --variant {variant}{} --devices {} --precision {}{}",
             o.model,
             o.accelerator,
-            if o.default { " --default" } else { "" }
+            if o.default { " --default" } else { "" },
+            o.devices,
+            o.precision,
+            if o.energy == EnergyParts::Gpu { " --gpu-energy-only" } else { "" }
         ),
         format!(
             "{} of {records} queries fitted ({skipped} without latency, energy or token counts). R^2: latency {r2_latency:.4}, energy {r2_energy:.4}, TTFT {}.",
@@ -357,7 +362,8 @@ pub fn import(
             "IPW harness run {run}: 1 / least-squares slope of time to first token on prompt tokens (R^2 {r2:.4})"
         ),
         None => format!(
-            "IPW harness run {run}: 1 / least-squares slope of end-to-end latency on prompt tokens (the run has no TTFT)"
+            "IPW harness run {run}: 1 / least-squares slope of end-to-end latency on prompt tokens ({} queries have a time to first token: too few, or too alike, to fit)",
+            timed.len()
         ),
     };
     let power_source = format!(
@@ -385,4 +391,36 @@ pub fn import(
         records,
         skipped,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::least_squares;
+
+    #[test]
+    fn least_squares_recovers_an_exact_plane_and_refuses_degenerate_inputs() {
+        let x: Vec<Vec<f64>> = (0..10)
+            .map(|i| vec![f64::from(i), f64::from(i * i % 7)])
+            .collect();
+        let y: Vec<f64> = x.iter().map(|r| 2.0 + 3.0 * r[0] - 0.5 * r[1]).collect();
+        let (b, r2) = least_squares(&x, &y).unwrap();
+        for (got, want) in b.iter().zip([2.0, 3.0, -0.5]) {
+            assert!((got - want).abs() < 1e-9, "{b:?}");
+        }
+        assert!((r2 - 1.0).abs() < 1e-12);
+        // Noise lowers R^2 below 1.
+        let noisy: Vec<f64> = y
+            .iter()
+            .enumerate()
+            .map(|(i, v)| v + if i % 2 == 0 { 1.0 } else { -1.0 })
+            .collect();
+        let (_, r2) = least_squares(&x, &noisy).unwrap();
+        assert!(r2 < 1.0 && r2 > 0.9, "{r2}");
+        // Collinear regressors (the second is twice the first), and too few rows.
+        let collinear: Vec<Vec<f64>> = (0..10)
+            .map(|i| vec![f64::from(i), 2.0 * f64::from(i)])
+            .collect();
+        assert!(least_squares(&collinear, &y).is_none());
+        assert!(least_squares(&x[..3], &y[..3]).is_none());
+    }
 }

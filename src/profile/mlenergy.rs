@@ -12,8 +12,10 @@
 //! * `measured_output_tokens_per_s` and `measured_j_per_output_token` keep the file's own
 //!   throughput and energy per output token, to check the simulator against;
 //! * `prefill_tokens_per_s` = the compute roofline `GPUs x bf16_dense_tflops x MFU /
-//!   (2 x active parameters)` (the data has no prefill measurement; MFU is an assumption,
-//!   0.4 by default).
+//!   (2 x active parameters)`, with the catalogue model's active parameters (the file rounds
+//!   them) (the data has no prefill measurement; MFU is an assumption, 0.4 by default).
+//!
+//! A cap measured more than once keeps its first row in file order (the others are listed).
 
 use super::write::{render, PairText};
 use super::{BatchPoint, Catalogue, ProfileError};
@@ -208,11 +210,26 @@ pub fn import(
             }
         }
     }
-    let active = file.activated_params_billions;
+    let active = model.active_params_b;
+    let rel = file.activated_params_billions / active - 1.0;
+    if rel.abs() > 0.25 {
+        return Err(bad(
+            json,
+            format!(
+                "the file's model ({}) has {}B active parameters, catalogue model `{}` {}B: is --model right?",
+                file.model_id, file.activated_params_billions, o.model, active
+            ),
+        ));
+    }
     let prefill = f64::from(gpus) * tflops * 1e12 * o.mfu / (2.0 * active * 1e9);
     let mut points = Vec::new();
     let (mut kept, mut dropped, mut last) = (Vec::new(), Vec::new(), 0u32);
-    for c in &cfgs {
+    let mut repeated = Vec::new();
+    for (i, c) in cfgs.iter().enumerate() {
+        if i > 0 && cfgs[i - 1].max_num_seqs == c.max_num_seqs {
+            repeated.push(c.max_num_seqs.to_string());
+            continue;
+        }
         let b = c.avg_batch_size.round().max(1.0) as u32;
         if b <= last {
             dropped.push(c.max_num_seqs.to_string());
@@ -295,6 +312,12 @@ pub fn import(
             c.median_itl_ms
         ));
     }
+    if !repeated.is_empty() {
+        header.push(format!(
+            "Measured more than once (the first row in file order kept): max_num_seqs {}.",
+            repeated.join(", ")
+        ));
+    }
     if !dropped.is_empty() {
         header.push(format!(
             "Left out (same running batch as a smaller cap: KV cache saturated): max_num_seqs {}.",
@@ -305,14 +328,13 @@ pub fn import(
         "ML.ENERGY v3.0 ({file_name}, {gpus} x {gpu}): avg_batch_size / output_throughput_tokens_per_sec, the effective step time at the measured running batch (prefill of the benchmark prompts amortised in it)"
     );
     let prefill_source = format!(
-        "derived (compute roofline): {gpus} x {tflops} TFLOPS dense BF16 ({}) x {} MFU (assumption) / (2 x {active}e9 active params) = {prefill:.0} tokens/s",
+        "derived (compute roofline): {gpus} x {tflops} TFLOPS dense BF16 ({}) x {} MFU (assumption) / (2 x {active}e9 active params, models.toml) = {prefill:.0} tokens/s",
         acc.compute_source.as_deref().unwrap_or("accelerators.toml"),
         o.mfu
     );
     let power_source = format!(
         "ML.ENERGY v3.0 avg_power_watts ({file_name}, {gpus} x {gpu}), GPU only, summed over the deployment"
     );
-    let _ = model;
     Ok(render(&PairText {
         header,
         model: &o.model,

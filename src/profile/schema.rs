@@ -319,6 +319,9 @@ impl Accelerator {
                 positive(path, &f(field), v)?;
             }
         }
+        if let Some(note) = &self.price_note {
+            sourced(path, &f("price_note"), note)?;
+        }
         if self.usd_per_hour.is_some() || self.device_usd.is_some() {
             let date = self.price_date.as_deref().unwrap_or("");
             if !year_month(date) {

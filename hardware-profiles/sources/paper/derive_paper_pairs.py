@@ -121,7 +121,7 @@ for model in ["Qwen3-4B", "Qwen3-8B", "Qwen3-14B", "Qwen3-32B"]:
           f"[IPW] Table 13: implied average power = success rate / IPW = {r['success_rate']} / {r['ipw']} = {p13:.1f} W; "
           f"the table measured on these models (the default)", header)
     write(model, "apple-m4-max", "table17-240w", False, "bf16", dec, pre, 240.0,
-          "[IPW] Table 17: M4 Max measured at 240 W (Qwen3-4B FP4 row), applied to this model", header)
+          "[IPW] Table 17: M4 Max measured at 240 W running Qwen3-4B in FP4, applied to this model in BF16 (speed kept at the BF16 roofline)", header)
     p2 = implied(T2["2025"]["success_rate"], T2["2025"]["ipw"])
     write(model, "apple-m4-max", "table2-171w", False, "bf16", dec, pre, round(p2, 1),
           f"[IPW] Table 2 (2025 row, GPT-OSS-120B on M4 Max): implied power {T2['2025']['success_rate']} / {T2['2025']['ipw']} = {p2:.1f} W, applied to this model",
