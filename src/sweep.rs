@@ -252,12 +252,7 @@ impl Plan {
         queries: &[Query],
     ) -> Option<(Totals, FleetReport)> {
         let spec = self.fleet.as_ref()?;
-        let mut point = EventPoint::new(
-            Router::new(router.clone(), self.scenario.seed),
-            Fleet::new(spec.clone(), self.service.local.len()),
-            self.workload.tasks.len(),
-            self.service.local.len(),
-        );
+        let mut point = self.event_point(spec, router);
         let ctx = self.context();
         for chunk in queries.chunks(CHUNK) {
             point.feed(&ctx, chunk);
@@ -312,32 +307,16 @@ impl Plan {
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<(Vec<(Totals, Option<FleetReport>)>, SourceStats), RunError> {
         let ctx = self.context();
-        let mut states: Vec<EventPoint> = configs
-            .iter()
-            .map(|c| {
-                EventPoint::new(
-                    Router::new(c.clone(), self.scenario.seed),
-                    Fleet::new(spec.clone(), self.service.local.len()),
-                    self.workload.tasks.len(),
-                    self.service.local.len(),
-                )
-            })
-            .collect();
-        let mut source = self.source()?;
-        let mut batch = Vec::with_capacity(BATCH);
-        loop {
-            batch.clear();
-            source.next_batch(&mut batch, BATCH)?;
-            if batch.is_empty() {
-                break;
-            }
+        let mut states: Vec<EventPoint> =
+            configs.iter().map(|c| self.event_point(spec, c)).collect();
+        let stats = self.for_each_batch(|batch| {
             states.par_iter_mut().for_each(|s| {
                 for chunk in batch.chunks(CHUNK) {
                     s.feed(&ctx, chunk);
                     progress(chunk.len() as u64);
                 }
             });
-        }
+        })?;
         let all = states
             .into_par_iter()
             .map(|s| {
@@ -345,7 +324,32 @@ impl Plan {
                 (t, Some(r))
             })
             .collect();
-        Ok((all, source.stats()))
+        Ok((all, stats))
+    }
+
+    /// A fresh event-core point for `router`.
+    fn event_point(&self, spec: &FleetSpec, router: &RouterConfig) -> EventPoint {
+        EventPoint::new(
+            Router::new(router.clone(), self.scenario.seed),
+            Fleet::new(spec.clone(), self.service.local.len()),
+            self.workload.tasks.len(),
+            self.service.local.len(),
+        )
+    }
+
+    /// Read the run's queries batch by batch (at most [`BATCH`] at a time), handing each to
+    /// `f`; returns what the source read and left out.
+    fn for_each_batch(&self, mut f: impl FnMut(&[Query])) -> Result<SourceStats, RunError> {
+        let mut source = self.source()?;
+        let mut batch = Vec::with_capacity(BATCH);
+        loop {
+            batch.clear();
+            source.next_batch(&mut batch, BATCH)?;
+            if batch.is_empty() {
+                return Ok(source.stats());
+            }
+            f(&batch);
+        }
     }
 
     /// Each point with fixed-batch accounting: (point, chunk) pairs in parallel, chunk totals
@@ -364,14 +368,7 @@ impl Plan {
         let mut totals: Vec<Totals> = (0..routers.len())
             .map(|_| Totals::new(self.workload.tasks.len(), self.service.local.len()))
             .collect();
-        let mut source = self.source()?;
-        let mut batch = Vec::with_capacity(BATCH);
-        loop {
-            batch.clear();
-            source.next_batch(&mut batch, BATCH)?;
-            if batch.is_empty() {
-                break;
-            }
+        let stats = self.for_each_batch(|batch| {
             let chunks: Vec<&[Query]> = batch.chunks(CHUNK).collect();
             let units: Vec<(usize, usize)> = (0..routers.len())
                 .flat_map(|p| (0..chunks.len()).map(move |c| (p, c)))
@@ -387,11 +384,8 @@ impl Plan {
             for (&(p, _), t) in units.iter().zip(&partial) {
                 totals[p].merge(t);
             }
-        }
-        Ok((
-            totals.into_iter().map(|t| (t, None)).collect(),
-            source.stats(),
-        ))
+        })?;
+        Ok((totals.into_iter().map(|t| (t, None)).collect(), stats))
     }
 
     /// Total queries the sweep evaluates (for a progress bar), when the source knows its length.

@@ -249,6 +249,20 @@ fn loading_rejects_missing_sources_defaults_and_duplicate_variants_with_the_fiel
     assert!(e.contains("variant names of a pair must differ"), "{e}");
     let e = err(edited(m4, |t| t.replace("precision =", "precison =")).1);
     assert!(e.contains("unknown field `precison`"), "{e}");
+    let e = err(edited(m4, |t| t.replace("power_w = 352.8", "power_w = -1.0")).1);
+    assert!(
+        e.contains("point[0].power_w") && e.contains("positive"),
+        "{e}"
+    );
+    let e = err(edited("accelerators.toml", |t| {
+        t.replacen("tier = \"local\"", "tier = \"local\"\ncolour = \"red\"", 1)
+    })
+    .1);
+    assert!(
+        e.contains("accelerators.toml") && e.contains("colour"),
+        "{e}"
+    );
+    assert_eq!(e.lines().count(), 1, "{e}");
     let e = err(edited("accelerators.toml", |t| {
         t.replacen("price_date = \"2025-04\"", "price_date = \"April\"", 1)
     })
