@@ -190,31 +190,21 @@ fn profile_check_rejects_each_kind_of_bad_profile() {
         }),
         "below the idle power",
     );
-    // A fitted profile whose fit explains little.
-    assert_one(
-        &findings("pairs/qwen3-8b__apple-m4-max__fitted.toml", |_| {
+    // A fitted variant of the M4 Max pair whose latency fit has R^2 `r2`.
+    let fitted = |r2: f64| {
+        findings("pairs/qwen3-8b__apple-m4-max__fitted.toml", move |_| {
             let base = std::fs::read_to_string(
                 root().join("hardware-profiles/pairs/qwen3-8b__apple-m4-max__table13.toml"),
             )
             .unwrap();
             base.replace("variant = \"table13\"", "variant = \"fitted\"")
                 .replace("default = true", "default = false")
-                + "\n[fit]\nqueries = 40\nr2_latency = 0.3\nr2_energy = 0.97\nlatency_intercept_s = 0.1\nenergy_intercept_j = 2.0\nenergy_per_input_token_j = 0.04\nenergy_per_output_token_j = 1.5\n"
-        }),
-        "poor fit (R^2 = 0.300 < 0.5)",
-    );
-    assert_one(
-        &findings("pairs/qwen3-8b__apple-m4-max__fitted.toml", |_| {
-            let base = std::fs::read_to_string(
-                root().join("hardware-profiles/pairs/qwen3-8b__apple-m4-max__table13.toml"),
-            )
-            .unwrap();
-            base.replace("variant = \"table13\"", "variant = \"fitted\"")
-                .replace("default = true", "default = false")
-                + "\n[fit]\nqueries = 40\nr2_latency = 1.2\nr2_energy = 0.97\nlatency_intercept_s = 0.1\nenergy_intercept_j = 2.0\nenergy_per_input_token_j = 0.04\nenergy_per_output_token_j = 1.5\n"
-        }),
-        "is not a coefficient of determination",
-    );
+                + &format!("\n[fit]\nqueries = 40\nr2_latency = {r2:?}\nr2_energy = 0.97\nlatency_intercept_s = 0.1\nenergy_intercept_j = 2.0\nenergy_per_input_token_j = 0.04\nenergy_per_output_token_j = 1.5\n")
+        })
+    };
+    assert_one(&fitted(0.3), "poor fit (R^2 = 0.300 < 0.5)");
+    assert_one(&fitted(1.2), "is not a coefficient of determination");
+    assert!(fitted(0.95).is_empty());
     // An accelerator that pairs use, without a price or a note.
     assert_one(
         &findings("accelerators.toml", |t| {
