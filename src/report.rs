@@ -171,13 +171,21 @@ pub fn results_table(plan: &Plan, result: &SweepResult) -> PolarsResult<DataFram
 
 /// The event service's columns: idle energy, power, latency, SLO, utilisation, overload.
 fn fleet_columns(pts: &[PointResult]) -> Vec<Column> {
-    let r = |p: &PointResult| p.fleet.as_ref().expect("checked by the caller").clone();
-    let reports: Vec<FleetReport> = pts.iter().map(r).collect();
+    let reports: Vec<&FleetReport> = pts
+        .iter()
+        .map(|p| p.fleet.as_ref().expect("checked by the caller"))
+        .collect();
     let f = |name: &str, g: &dyn Fn(&FleetReport) -> f64| {
-        Column::new(name.into(), reports.iter().map(g).collect::<Vec<f64>>())
+        Column::new(
+            name.into(),
+            reports.iter().map(|r| g(r)).collect::<Vec<f64>>(),
+        )
     };
     let b = |name: &str, g: &dyn Fn(&FleetReport) -> bool| {
-        Column::new(name.into(), reports.iter().map(g).collect::<Vec<bool>>())
+        Column::new(
+            name.into(),
+            reports.iter().map(|r| g(r)).collect::<Vec<bool>>(),
+        )
     };
     let mut out = vec![
         f("span_s", &|r| r.span_s),

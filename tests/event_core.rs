@@ -72,6 +72,15 @@ fn kind(
     }
 }
 
+/// A fleet whose queries all go to the cloud tier `cloud` (one unlimited local group unused).
+fn cloud_only(cloud: Vec<ReplicaKind>) -> FleetSpec {
+    spec(
+        vec![local_group(None, 1.0, 0.0)],
+        Mapping::LeastLoaded,
+        cloud,
+    )
+}
+
 fn spec(local: Vec<LocalGroup>, mapping: Mapping, cloud: Vec<ReplicaKind>) -> FleetSpec {
     FleetSpec {
         local: LocalSpec {
@@ -199,11 +208,7 @@ fn invariant_6_mm1_mean_wait_on_a_cloud_replica_with_batch_cap_1() {
     let qs = poisson(500_000, rate, 13);
     let (es, es2) = service_moments(&qs, 1e5);
     let (done, report) = serve(
-        spec(
-            vec![local_group(None, 1.0, 0.0)],
-            Mapping::LeastLoaded,
-            vec![kind(1, 1, |_| S_PER_TOKEN, |_| 500.0, 0.0)],
-        ),
+        cloud_only(vec![kind(1, 1, |_| S_PER_TOKEN, |_| 500.0, 0.0)]),
         &qs,
         |_| Job::Cloud,
         |_| {},
@@ -231,11 +236,7 @@ fn invariant_6_mg1_mean_wait_with_prompts_in_prefill_on_a_cloud_replica() {
         .collect();
     let (es, es2) = service_moments(&qs, 1e5);
     let (done, _) = serve(
-        spec(
-            vec![local_group(None, 1.0, 0.0)],
-            Mapping::LeastLoaded,
-            vec![kind(1, 1, |_| S_PER_TOKEN, |_| 500.0, 0.0)],
-        ),
+        cloud_only(vec![kind(1, 1, |_| S_PER_TOKEN, |_| 500.0, 0.0)]),
         &qs,
         |_| Job::Cloud,
         |_| {},
@@ -263,11 +264,7 @@ fn invariant_6_processor_sharing_sojourn_and_littles_law_on_the_virtual_token_cl
     let (es, _) = service_moments(&qs, 1e5);
     let mut seen = 0.0;
     let (done, _) = serve(
-        spec(
-            vec![local_group(None, 1.0, 0.0)],
-            Mapping::LeastLoaded,
-            vec![kind(1, 1000, |n| n * S_PER_TOKEN, |_| 500.0, 0.0)],
-        ),
+        cloud_only(vec![kind(1, 1000, |n| n * S_PER_TOKEN, |_| 500.0, 0.0)]),
         &qs,
         |_| Job::Cloud,
         |n| seen += n as f64,
@@ -529,16 +526,7 @@ fn a_replica_held_at_a_measured_batch_reproduces_the_measured_throughput_and_ene
                     output_tokens: 500,
                 })
                 .collect();
-            let (done, r) = serve(
-                spec(
-                    vec![local_group(None, 1.0, 0.0)],
-                    Mapping::LeastLoaded,
-                    vec![replica],
-                ),
-                &qs,
-                |_| Job::Cloud,
-                |_| {},
-            );
+            let (done, r) = serve(cloud_only(vec![replica]), &qs, |_| Job::Cloud, |_| {});
             let tokens = 500.0 * qs.len() as f64;
             let makespan = secs(done.iter().map(|c| c.end).max().unwrap());
             let what = format!("{} batch {b}", pair.path.display());

@@ -117,15 +117,6 @@ impl<E> Calendar<E> {
         assert!(time >= self.now, "clock moved back ({time} < {})", self.now);
         self.now = time;
     }
-
-    /// Events waiting.
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
-    }
 }
 
 #[cfg(test)]

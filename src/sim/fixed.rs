@@ -61,14 +61,15 @@ impl EndpointProfile {
             FlopsParams::Total => model.total_params_b,
         };
         let prefill_s = 1.0 / point.prefill_tokens_per_s;
+        let price = model.price.unwrap_or_default();
         EndpointProfile {
             prefill_s_per_token: prefill_s,
             decode_s_per_token: point.decode_step_s,
             prefill_j_per_token: pue * point.power_w * prefill_s,
             decode_j_per_token: pue * point.power_w / batch * point.decode_step_s,
             flops_per_token: 2.0 * params_b * 1e9,
-            usd_per_input_token: model.price.unwrap_or_default().input_usd_per_mtok * 1e-6,
-            usd_per_output_token: model.price.unwrap_or_default().output_usd_per_mtok * 1e-6,
+            usd_per_input_token: price.input_usd_per_mtok * 1e-6,
+            usd_per_output_token: price.output_usd_per_mtok * 1e-6,
         }
     }
 

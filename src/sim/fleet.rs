@@ -185,11 +185,6 @@ impl Fleet {
         self.cloud.in_flight()
     }
 
-    /// Events waiting in the calendar.
-    pub fn pending_events(&self) -> usize {
-        self.cal.len()
-    }
-
     fn sample_until(&mut self, t: Ticks) {
         while self.next_sample <= t {
             let at = self.next_sample;
