@@ -9,8 +9,8 @@
 //! Run: `cargo bench --bench event_core`. The README records the figures.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use ipw_sim::scenario::Scenario;
-use ipw_sim::sweep::Plan;
+use ipw_sim::scenario::{Overrides, Scenario};
+use ipw_sim::sweep::Sweep;
 use std::path::Path;
 
 fn event_core(c: &mut Criterion) {
@@ -19,24 +19,24 @@ fn event_core(c: &mut Criterion) {
     group.throughput(Throughput::Elements(N));
     group.sample_size(10);
     for router in [r#"{kind="accuracy",p=0.8}"#, r#"{kind="all-cloud"}"#] {
-        let set: Vec<String> = [
+        let set = Overrides::from_set(&[
             format!("trace.queries={N}"),
             "trace.horizon_hours=1.0".into(),
             "fleet.local.devices=50000".into(),
             "fleet.cloud.replicas=40".into(),
             "fleet.cloud.max_batch=128".into(),
             format!("sweep.router=[{router}]"),
-        ]
-        .into();
+        ])
+        .unwrap();
         let s = Scenario::load_with(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fleet-azure-conv.toml"),
             &set,
         )
         .unwrap();
-        let p = Plan::new(s).unwrap();
-        let config = p.points[0].clone();
+        let p = Sweep::new(&s).unwrap();
+        let config = p.groups[0].points[0].router.clone();
         let queries = p.first_queries(N as usize).unwrap();
-        let (_, report) = p.simulate(&config, &queries).unwrap();
+        let (_, report) = p.simulate_first(&queries).unwrap();
         assert!(
             !report.cloud.overload.overloaded && !report.local.overload.overloaded,
             "the benchmark fleet must keep up with its load"
@@ -49,7 +49,7 @@ fn event_core(c: &mut Criterion) {
             report.latency.e2e.p99
         );
         group.bench_with_input(BenchmarkId::from_parameter(config.label()), &p, |b, p| {
-            b.iter(|| p.simulate(&config, &queries))
+            b.iter(|| p.simulate_first(&queries))
         });
     }
     group.finish();

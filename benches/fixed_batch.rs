@@ -5,18 +5,17 @@
 //! Run: `cargo bench --bench fixed_batch`. The README records the figures.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use ipw_sim::scenario::Scenario;
-use ipw_sim::sweep::Plan;
+use ipw_sim::scenario::{Overrides, Scenario};
+use ipw_sim::sweep::Sweep;
 use std::path::Path;
 
-fn plan(set: &[&str]) -> Plan {
-    let set: Vec<String> = set.iter().map(|s| s.to_string()).collect();
+fn sweep(set: &[&str]) -> Sweep {
     let s = Scenario::load_with(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/paper-fig4.toml"),
-        &set,
+        &Overrides::from_set(set).unwrap(),
     )
     .unwrap();
-    Plan::new(s).unwrap()
+    Sweep::new(&s).unwrap()
 }
 
 fn fixed_batch(c: &mut Criterion) {
@@ -29,14 +28,14 @@ fn fixed_batch(c: &mut Criterion) {
         r#"{kind="accuracy",p=0.8}"#,
         r#"{kind="all-cloud"}"#,
     ] {
-        let p = plan(&[
+        let p = sweep(&[
             &format!("trace.queries={N}"),
             &format!("sweep.router=[{router}]"),
         ]);
-        let config = p.points[0].clone();
+        let config = p.groups[0].points[0].router.clone();
         let queries = p.first_queries(N as usize).unwrap();
         group.bench_with_input(BenchmarkId::from_parameter(config.label()), &p, |b, p| {
-            b.iter(|| p.evaluate(&config, &queries))
+            b.iter(|| p.evaluate_first(&queries))
         });
     }
     group.finish();

@@ -9,9 +9,11 @@
 //!    family, vs the paper's Tables 8 and 9 (routing to the smallest correct model by total
 //!    parameters, compute counted with the scenario's `flops_params`).
 
+use crate::bind::{bind, workload, Inputs, RunError};
+use crate::metrics::FlopsParams;
 use crate::profile::Catalogue;
-use crate::sim::FlopsParams;
-use crate::sweep::{Plan, RunError};
+use crate::scenario::Scenario;
+use crate::sweep::first_queries;
 use crate::trace::Query;
 use crate::workload::{Workload, WorkloadSpec, LOCAL_ACTIVE_PARAMS_LIMIT_B};
 use std::fmt::Write;
@@ -193,16 +195,23 @@ fn threshold_savings(
 }
 
 /// The calibration report of a scenario, as text; evaluates `n` queries.
-pub fn report(plan: &Plan, n: u64) -> Result<String, RunError> {
-    let cat: &Catalogue = &plan.catalogue;
-    let w = &plan.workload;
-    let queries = plan.first_queries(n as usize)?;
+pub fn report(scenario: &Scenario, inputs: &Inputs, n: u64) -> Result<String, RunError> {
+    let cat: &Catalogue = &inputs.catalogue;
+    let bound = bind(scenario, cat)?;
+    let tracked: Vec<&str> = bound
+        .pool
+        .iter()
+        .map(String::as_str)
+        .chain([bound.cloud_model.as_str()])
+        .collect();
+    let w = &workload(scenario, cat, &tracked)?;
+    let queries = first_queries(&inputs.replay(scenario)?, n as usize)?;
     let n = queries.len() as u64;
     let mut out = String::new();
     let mut task_n = vec![0u64; w.tasks.len()];
     let mut hits = vec![vec![0u64; w.models.len()]; w.tasks.len()];
     let mut pool_any = vec![0u64; w.tasks.len()];
-    let pool_mask: u32 = (0..plan.scenario.fleet.local_models.len()).fold(0, |m, i| m | 1 << i);
+    let pool_mask: u32 = (0..scenario.fleet.local_models.len()).fold(0, |m, i| m | 1 << i);
     for q in &queries {
         let a = w.attributes(q.index);
         let t = a.task as usize;
@@ -215,7 +224,7 @@ pub fn report(plan: &Plan, n: u64) -> Result<String, RunError> {
     let _ = writeln!(
         out,
         "calibration of scenario {} on {n} queries (seed {})",
-        plan.scenario.name, plan.scenario.seed
+        scenario.name, scenario.seed
     );
     let _ = writeln!(out, "\n1. accuracy per model and task family: simulated vs catalogue ([IPW] Table 11 unless the catalogue says otherwise)");
     let _ = writeln!(
@@ -257,11 +266,11 @@ pub fn report(plan: &Plan, n: u64) -> Result<String, RunError> {
     let _ = writeln!(
         out,
         "(catalogue pool = every catalogue model with <= {LOCAL_ACTIVE_PARAMS_LIMIT_B}B active parameters, reached analytically; scenario pool = {} on these queries)",
-        plan.scenario.fleet.local_models.join(", ")
+        scenario.fleet.local_models.join(", ")
     );
 
     // 3. Tables 8/9: track every catalogue model with accuracies on the scenario's tasks.
-    let cloud_name = plan.scenario.fleet.cloud_model.as_str();
+    let cloud_name = scenario.fleet.cloud_model.as_str();
     let names: Vec<&str> = cat
         .models
         .iter()
@@ -273,9 +282,9 @@ pub fn report(plan: &Plan, n: u64) -> Result<String, RunError> {
         .collect();
     let spec = WorkloadSpec {
         mix: w.tasks.iter().map(|t| (t.name.clone(), t.weight)).collect(),
-        correlation: plan.scenario.workload.correlation,
-        model_noise: plan.scenario.workload.model_noise,
-        seed: plan.scenario.seed,
+        correlation: scenario.workload.correlation,
+        model_noise: scenario.workload.model_noise,
+        seed: scenario.seed,
     };
     let all = Workload::new(&spec, cat, &names)?;
     let models: Vec<_> = names

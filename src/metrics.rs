@@ -12,9 +12,19 @@
 //! * IPJ = accuracy / mean energy per query;
 //! * savings of X = 1 - X(strategy) / X(all-cloud), on the same queries.
 
-use crate::router::Route;
-use crate::sim::Charge;
+use crate::sim::{Charge, Route};
 use crate::trace::Query;
+
+/// Which parameter count FLOPs use.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FlopsParams {
+    /// Parameters touched per token (the default; for MoE models, the active experts).
+    #[default]
+    Active,
+    /// All parameters (what the IPW harness's FLOP estimate uses).
+    Total,
+}
 
 /// Sums over a set of queries. Merging is associative in the order given, so summing chunk
 /// totals in chunk order is deterministic whatever thread computed each chunk.

@@ -138,14 +138,121 @@ impl rand::TryRng for KeyedRng {
 mod tests {
     use super::*;
 
+    /// An independent re-implementation of the documented derivation, written from the
+    /// SplitMix64 reference (Vigna, `splitmix64.c`): the sequential generator adds
+    /// `GOLDEN_GAMMA` to its state and returns the mixed state; a stream's key is
+    /// `mix64(mix64(seed ^ GAMMA) + purpose)` and draw `i` is the `(i + 1)`-th output of a
+    /// sequential SplitMix64 started from the key.
+    fn reference_splitmix64(mut state: u64, outputs: usize) -> Vec<u64> {
+        (0..outputs)
+            .map(|_| {
+                state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                let mut z = state;
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                z ^ (z >> 31)
+            })
+            .collect()
+    }
+
     #[test]
-    fn draws_depend_only_on_key_and_index() {
-        let s = Stream::new(7, Purpose::Difficulty);
-        let forward: Vec<f64> = (0..100).map(|i| s.unit(i)).collect();
-        let backward: Vec<f64> = (0..100).rev().map(|i| s.unit(i)).collect();
-        let mut b = backward.clone();
-        b.reverse();
-        assert_eq!(forward, b);
+    fn draws_match_known_answers_and_a_sequential_splitmix64() {
+        // The reference generator itself against SplitMix64's published first outputs from
+        // state 0 (splitmix64.c, seed 0).
+        assert_eq!(
+            reference_splitmix64(0, 3),
+            [
+                0xE220_A839_7B1D_CDAF,
+                0x6E78_9E6A_A1B9_65F4,
+                0x06C4_5D18_8009_454F
+            ]
+        );
+        // A stream with key 0 is that generator in counter mode.
+        assert_eq!(
+            [Stream(0).bits(0), Stream(0).bits(1), Stream(0).bits(2)],
+            [
+                0xE220_A839_7B1D_CDAF,
+                0x6E78_9E6A_A1B9_65F4,
+                0x06C4_5D18_8009_454F
+            ]
+        );
+        // Known answers of Stream::new(seed, purpose).bits(i), computed once with an
+        // independent implementation (Python, 64-bit wrapping arithmetic) of the derivation
+        // documented above.
+        let cases: [(u64, Purpose, [u64; 3]); 4] = [
+            (
+                0,
+                Purpose::TaskFamily,
+                [
+                    0x01D6_14F7_4E2A_26C6,
+                    0x31AC_E0C2_5711_9B01,
+                    0xF486_3A88_41D3_433D,
+                ],
+            ),
+            (
+                7,
+                Purpose::Difficulty,
+                [
+                    0x35A1_6ED3_431A_BEF0,
+                    0x5A1F_6D32_6F32_66CC,
+                    0xA9D6_F08E_1A33_04A9,
+                ],
+            ),
+            (
+                42,
+                Purpose::Router,
+                [
+                    0x6CFE_95E9_4026_356F,
+                    0x91A9_2C63_D721_B077,
+                    0x4CD7_52B6_3415_A17F,
+                ],
+            ),
+            (
+                u64::MAX,
+                Purpose::Synthesis,
+                [
+                    0x5506_4B49_68F1_A796,
+                    0x5483_DA66_2967_124E,
+                    0x59F0_D6FD_99A3_8611,
+                ],
+            ),
+        ];
+        for (seed, purpose, want) in cases {
+            let s = Stream::new(seed, purpose);
+            let got = [s.bits(0), s.bits(1), s.bits(1000)];
+            assert_eq!(got, want, "seed {seed}, {purpose:?}");
+            // The same draws from the sequential reference started at the stream's key,
+            // `mix64(mix64(seed ^ GAMMA) + purpose)`, with the reference's own mixer.
+            let mix = |x: u64| reference_splitmix64(x.wrapping_sub(0x9E37_79B9_7F4A_7C15), 1)[0];
+            let key = mix(mix(seed ^ 0x9E37_79B9_7F4A_7C15).wrapping_add(purpose as u64));
+            let seq = reference_splitmix64(key, 1001);
+            assert_eq!(
+                [seq[0], seq[1], seq[1000]],
+                want,
+                "seed {seed}, {purpose:?}"
+            );
+            // And every draw in between, in either order of evaluation.
+            assert!((0..1001).rev().all(|i| s.bits(i) == seq[i as usize]));
+        }
+    }
+
+    #[test]
+    fn a_keyed_rng_draws_the_stream_at_consecutive_indices() {
+        use rand::Rng;
+        let s = Stream::new(9, Purpose::Synthesis).substream(3);
+        let mut rng = KeyedRng::new(s);
+        for i in 0..100 {
+            assert_eq!(rng.next_u64(), s.bits(2 * i));
+            // Drawing a u32 uses up index 2i + 1 (its high half).
+            assert_eq!(rng.next_u32(), (s.bits(2 * i + 1) >> 32) as u32);
+        }
+        let mut rng = KeyedRng::new(s);
+        assert!((0..100).all(|i| rng.unit() == s.unit(i)));
+        // Bytes: little-endian words of consecutive draws, the last one cut short.
+        let mut bytes = [0u8; 12];
+        KeyedRng::new(s).fill_bytes(&mut bytes);
+        assert_eq!(bytes[..8], s.bits(0).to_le_bytes());
+        assert_eq!(bytes[8..], s.bits(1).to_le_bytes()[..4]);
     }
 
     #[test]

@@ -1,13 +1,23 @@
-//! Scenario files: the TOML schema, validation, and expansion of sweep axes into points.
+//! Scenario files: the TOML schema, overrides, validation, and expansion of sweep axes into
+//! points.
 //!
 //! Unknown keys are rejected with the valid ones named; relative paths are resolved against the
-//! scenario file's folder, so a scenario runs the same from any working directory.
+//! scenario file's folder, so a scenario runs the same from any working directory. Command-line
+//! overrides ([`Overrides`]) are applied to the document before it is read, and every sweep
+//! point ([`ScenarioPoint`]) is the scenario with its axis values applied and validated again.
 
+pub mod axes;
+pub mod overrides;
+
+pub use overrides::{Overrides, Setting};
+
+use crate::metrics::FlopsParams;
 use crate::router::RouterConfig;
 use crate::sim::cloud::Dispatch;
 use crate::sim::latency::Slo;
 use crate::sim::local::Mapping;
-use crate::sim::FlopsParams;
+use crate::sim::power::BelowSmallest;
+use crate::toml_text::{one_line_error, set_path};
 use crate::trace::TraceSpec;
 use crate::workload::Correlation;
 use serde::Deserialize;
@@ -31,20 +41,6 @@ pub enum ScenarioError {
         field: String,
         message: String,
     },
-}
-
-/// One line describing a TOML error: `line L, column C: message`.
-pub fn one_line_toml_error(e: &toml::de::Error, text: Option<&str>) -> String {
-    let message = e.message().replace('\n', " ");
-    match (e.span(), text) {
-        (Some(span), Some(text)) => {
-            let before = &text[..span.start.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-            format!("line {line}, column {column}: {message}")
-        }
-        _ => message,
-    }
 }
 
 fn default_correlation() -> Correlation {
@@ -185,6 +181,10 @@ pub struct CloudFleetSection {
     /// Replica pools on one or more accelerator kinds (instead of `replicas`/`max_batch`).
     #[serde(default)]
     pub pools: Vec<CloudPoolSection>,
+    /// Replica power below the smallest measured batch: `"hold"` (that batch's power) or
+    /// `"idle-to-smallest"` (linear from idle power at batch 0).
+    #[serde(default)]
+    pub low_batch_power: BelowSmallest,
 }
 
 impl Default for CloudFleetSection {
@@ -195,6 +195,7 @@ impl Default for CloudFleetSection {
             dispatch: Dispatch::default(),
             idle_power: true,
             pools: Vec::new(),
+            low_batch_power: BelowSmallest::Hold,
         }
     }
 }
@@ -240,12 +241,27 @@ pub struct MetricsSection {
 }
 
 /// Sweep axes. `router` lists router settings; any array inside one of them (e.g.
-/// `p = [0.0, 0.5, 1.0]`) expands into one point per value.
+/// `p = [0.0, 0.5, 1.0]`) expands into one point per value. Every other key is a field axis
+/// (see [`axes`]).
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
 pub struct SweepSection {
     #[serde(default)]
     pub router: Vec<toml::Table>,
+    /// Field axes, as written (dotted keys become nested tables).
+    #[serde(flatten)]
+    pub fields: toml::Table,
+}
+
+/// One point of a scenario's sweep.
+#[derive(Clone, Debug)]
+pub struct ScenarioPoint {
+    /// The scenario with the point's axis values applied (its `router` set, no `[sweep]`).
+    pub scenario: Scenario,
+    pub router: RouterConfig,
+    /// The point's value of each field axis, in axis order.
+    pub axes: Vec<(String, toml::Value)>,
+    /// Its configuration: the index of its combination of axis values.
+    pub config: usize,
 }
 
 fn default_seed() -> u64 {
@@ -284,26 +300,19 @@ pub struct Scenario {
     /// The file it was read from (set by the loader).
     #[serde(skip)]
     pub path: PathBuf,
+    /// The document it was read from, overrides applied (for sweep points).
+    #[serde(skip)]
+    doc: toml::Table,
 }
 
 impl Scenario {
     /// Read and validate a scenario file; relative paths become relative to its folder.
     pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::parse(path, &text)
+        Self::load_with(path, &Overrides::default())
     }
 
-    /// Parse scenario text; `path` locates relative paths and names the file in messages.
-    pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
-        Self::parse_with(path, text, &[])
-    }
-
-    /// Read a scenario file and apply `KEY=VALUE` overrides (dotted keys; the value is read as
-    /// a TOML value, or as a string when it is not one), e.g. `metrics.flops_params=total`.
-    pub fn load_with(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+    /// Read a scenario file, apply `overrides`, and validate the result.
+    pub fn load_with(path: &Path, overrides: &Overrides) -> Result<Scenario, ScenarioError> {
         let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
             path: path.to_path_buf(),
             source,
@@ -311,40 +320,57 @@ impl Scenario {
         Self::parse_with(path, &text, overrides)
     }
 
-    /// [`Scenario::parse`] with `KEY=VALUE` overrides.
+    /// Parse scenario text; `path` locates relative paths and names the file in messages.
+    pub fn parse(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+        Self::parse_with(path, text, &Overrides::default())
+    }
+
+    /// [`Scenario::parse`] with overrides.
     pub fn parse_with(
         path: &Path,
         text: &str,
-        overrides: &[String],
+        overrides: &Overrides,
     ) -> Result<Scenario, ScenarioError> {
         let parse_error = |message: String| ScenarioError::Parse {
             path: path.to_path_buf(),
             message,
         };
-        let mut s: Scenario = if overrides.is_empty() {
-            toml::from_str(text).map_err(|e| parse_error(one_line_toml_error(&e, Some(text))))?
+        let mut doc: toml::Table =
+            toml::from_str(text).map_err(|e| parse_error(one_line_error(&e, Some(text))))?;
+        let s = if overrides.is_empty() {
+            // Read from the text, so that errors name their line.
+            let mut s: Scenario =
+                toml::from_str(text).map_err(|e| parse_error(one_line_error(&e, Some(text))))?;
+            s.doc = doc;
+            s
         } else {
-            let mut doc: toml::Table = toml::from_str(text)
-                .map_err(|e| parse_error(one_line_toml_error(&e, Some(text))))?;
-            for o in overrides {
-                apply_override(&mut doc, o).map_err(parse_error)?;
-            }
-            toml::Value::Table(doc)
-                .try_into()
-                .map_err(|e: toml::de::Error| {
-                    parse_error(format!(
-                        "after --set {}: {}",
-                        overrides.join(" --set "),
-                        one_line_toml_error(&e, None)
-                    ))
-                })?
+            overrides.apply(&mut doc).map_err(parse_error)?;
+            Self::from_doc(doc).map_err(|e| {
+                parse_error(format!(
+                    "after {}: {}",
+                    overrides.describe(),
+                    one_line_error(&e, None)
+                ))
+            })?
         };
-        s.path = path.to_path_buf();
-        let base = path.parent().unwrap_or(Path::new("."));
-        s.profiles = base.join(&s.profiles);
-        s.trace.path = s.trace.path.as_ref().map(|p| base.join(p));
+        let s = s.located(path);
         s.validate()?;
         Ok(s)
+    }
+
+    fn from_doc(doc: toml::Table) -> Result<Scenario, toml::de::Error> {
+        let mut s: Scenario = toml::Value::Table(doc.clone()).try_into()?;
+        s.doc = doc;
+        Ok(s)
+    }
+
+    /// Set the file the scenario was read from and resolve its relative paths.
+    fn located(mut self, path: &Path) -> Scenario {
+        self.path = path.to_path_buf();
+        let base = path.parent().unwrap_or(Path::new("."));
+        self.profiles = base.join(&self.profiles);
+        self.trace.path = self.trace.path.as_ref().map(|p| base.join(p));
+        self
     }
 
     fn invalid(&self, field: &str, message: impl Into<String>) -> ScenarioError {
@@ -356,8 +382,31 @@ impl Scenario {
     }
 
     fn validate(&self) -> Result<(), ScenarioError> {
+        self.validate_fields()?;
+        self.points()?;
+        Ok(())
+    }
+
+    /// Check every field but the sweep.
+    fn validate_fields(&self) -> Result<(), ScenarioError> {
         if self.name.trim().is_empty() {
             return Err(self.invalid("name", "expected a non-empty name"));
+        }
+        // Names become folder names: keep them to one safe path component.
+        let safe = self.name != "."
+            && self.name != ".."
+            && self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        if !safe {
+            return Err(self.invalid(
+                "name",
+                format!(
+                    "{:?} is used as a folder name; use only letters, digits, '.', '_' and '-'",
+                    self.name
+                ),
+            ));
         }
         if let Err(message) = self.trace.validate() {
             let field = message.split(':').next().unwrap_or("trace").to_string();
@@ -503,12 +552,76 @@ impl Scenario {
         if let Some(r) = &self.router {
             r.validate().map_err(|m| self.invalid("router", m))?;
         }
-        self.points()?;
         Ok(())
     }
 
+    /// The sweep's field axes (dotted keys and values), in axis order.
+    pub fn axes(&self) -> Result<Vec<axes::Axis>, ScenarioError> {
+        axes::axes(&self.sweep.fields).map_err(|(field, message)| self.invalid(&field, message))
+    }
+
+    /// The dotted keys of the sweep's field axes.
+    pub fn axis_keys(&self) -> Vec<String> {
+        self.axes()
+            .map(|a| a.into_iter().map(|(k, _)| k).collect())
+            .unwrap_or_default()
+    }
+
+    /// Every point of the sweep: each combination of axis values (a configuration), crossed
+    /// with the router settings in file order. Each point's scenario is validated.
+    pub fn points(&self) -> Result<Vec<ScenarioPoint>, ScenarioError> {
+        let routers = self.routers()?;
+        let axes = self.axes()?;
+        let mut out = Vec::new();
+        for (config, combo) in axes::combinations(&axes).into_iter().enumerate() {
+            let base = self.with_values(&combo)?;
+            for r in &routers {
+                let mut scenario = base.clone();
+                scenario.router = Some(r.clone());
+                out.push(ScenarioPoint {
+                    scenario,
+                    router: r.clone(),
+                    axes: combo.clone(),
+                    config,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The scenario with `values` (dotted key, value) applied and `[sweep]` removed, validated.
+    fn with_values(&self, values: &[(String, toml::Value)]) -> Result<Scenario, ScenarioError> {
+        let mut s = if values.is_empty() {
+            self.clone()
+        } else {
+            let at =
+                |m: String| self.invalid("sweep", format!("at {}: {m}", axes::describe(values)));
+            let mut doc = self.doc.clone();
+            doc.remove("sweep");
+            for (key, v) in values {
+                let path: Vec<String> = key.split('.').map(str::to_string).collect();
+                set_path(&mut doc, &path, v.clone()).map_err(at)?;
+            }
+            let s = Self::from_doc(doc)
+                .map_err(|e| at(one_line_error(&e, None)))?
+                .located(&self.path);
+            s.validate_fields().map_err(|e| {
+                at(match e {
+                    ScenarioError::Invalid { field, message, .. } => {
+                        format!("field `{field}`: {message}")
+                    }
+                    other => other.to_string(),
+                })
+            })?;
+            s
+        };
+        s.sweep = SweepSection::default();
+        s.doc.remove("sweep");
+        Ok(s)
+    }
+
     /// The sweep's router settings, in file order (the single `router` when no sweep is given).
-    pub fn points(&self) -> Result<Vec<RouterConfig>, ScenarioError> {
+    pub fn routers(&self) -> Result<Vec<RouterConfig>, ScenarioError> {
         if self.sweep.router.is_empty() {
             return self.router.clone().map(|r| vec![r]).ok_or_else(|| {
                 self.invalid(
@@ -530,44 +643,15 @@ impl Scenario {
                 ));
             }
             for expanded in expand_arrays(table) {
-                let r: RouterConfig =
-                    toml::Value::Table(expanded)
-                        .try_into()
-                        .map_err(|e: toml::de::Error| {
-                            self.invalid(&field, one_line_toml_error(&e, None))
-                        })?;
+                let r: RouterConfig = toml::Value::Table(expanded)
+                    .try_into()
+                    .map_err(|e: toml::de::Error| self.invalid(&field, one_line_error(&e, None)))?;
                 r.validate().map_err(|m| self.invalid(&field, m))?;
                 out.push(r);
             }
         }
         Ok(out)
     }
-}
-
-/// Apply one `KEY=VALUE` override to a parsed scenario document.
-fn apply_override(doc: &mut toml::Table, spec: &str) -> Result<(), String> {
-    let (key, value) = spec.split_once('=').ok_or_else(|| {
-        format!("--set {spec:?}: expected KEY=VALUE, e.g. metrics.flops_params=total")
-    })?;
-    let value: toml::Value = toml::from_str::<toml::Table>(&format!("v = {value}"))
-        .ok()
-        .and_then(|mut t| t.remove("v"))
-        .unwrap_or_else(|| toml::Value::String(value.to_string()));
-    let mut parts: Vec<&str> = key.trim().split('.').collect();
-    let last = parts
-        .pop()
-        .filter(|k| !k.is_empty())
-        .ok_or_else(|| format!("--set {spec:?}: empty key"))?;
-    let mut table = doc;
-    for p in parts {
-        table = table
-            .entry(p.to_string())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()))
-            .as_table_mut()
-            .ok_or_else(|| format!("--set {spec:?}: `{p}` is not a table"))?;
-    }
-    table.insert(last.to_string(), value);
-    Ok(())
 }
 
 /// Expand every array-valued entry of `table` into the cartesian product of its values: keys

@@ -1,22 +1,28 @@
-//! Running a scenario: load its inputs once, expand the sweep, evaluate every point in
-//! parallel, and derive savings against the all-cloud baseline.
+//! Running a scenario's points: bound once, evaluated in parallel, compared with all-cloud.
 //!
-//! The query source is read in batches of [`BATCH`] queries, so memory is bounded whatever the
-//! trace's length. Each batch is split into chunks of [`CHUNK`] queries; each (point, chunk)
-//! pair is evaluated on any rayon thread and the chunk totals of a point are merged in chunk
-//! order, so results are byte-identical whatever the number of threads (DESIGN.md invariant 4).
+//! [`Sweep::new`] expands the scenario into points (router entries crossed with any other
+//! sweep axes, see [`crate::scenario`]), loads the inputs once, and binds every point. Points
+//! that read the same queries with the same workload (same trace, seed, workload section and
+//! catalogue) form a group: the group's source is read once, in batches of [`BATCH`] queries
+//! (memory is bounded whatever the trace's length), and each query's attributes are computed
+//! once per chunk of [`CHUNK`] queries and shared by every point of the group.
+//!
+//! Fixed-batch points are evaluated as (point, chunk) units on any rayon thread, their chunk
+//! totals merged in chunk order; event-service points run each on one thread, in query order.
+//! Either way results are byte-identical whatever the number of threads (invariant 4).
+//!
+//! Every point is compared with an all-cloud run of its own configuration (the same axis
+//! values): the listed all-cloud point, or a hidden one added for the purpose.
 
+pub use crate::bind::RunError;
+use crate::bind::{bind, workload, Bound, Inputs};
 use crate::metrics::{Summary, Totals};
-use crate::profile::{Catalogue, ProfileError};
 use crate::router::{Router, RouterConfig};
-use crate::scenario::{Scenario, ScenarioError, ServiceKind};
-use crate::sim::cloud::{CloudSpec, ReplicaKind};
-use crate::sim::local::{LocalGroup, LocalService, LocalSpec};
-use crate::sim::{
-    evaluate, Context, EndpointProfile, EventPoint, FixedBatch, Fleet, FleetReport, FleetSpec,
-};
-use crate::trace::{Query, QuerySource, Replay, SourceStats, TraceError};
-use crate::workload::{Workload, WorkloadError, WorkloadSpec};
+use crate::scenario::{Scenario, ScenarioPoint};
+use crate::serve::{evaluate, facts, Endpoints, EventPoint, Tracking};
+use crate::sim::FleetReport;
+use crate::trace::{Query, Replay, SourceStats};
+use crate::workload::{QueryAttrs, Workload};
 use rayon::prelude::*;
 
 /// Queries per work unit. Fixed, so that the summation order never depends on the machine.
@@ -25,506 +31,459 @@ pub const CHUNK: usize = 1 << 16;
 /// Queries read from the source at a time (a whole number of chunks).
 pub const BATCH: usize = 16 * CHUNK;
 
-/// Anything that can stop a run.
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    #[error(transparent)]
-    Scenario(#[from] ScenarioError),
-    #[error(transparent)]
-    Profile(#[from] ProfileError),
-    #[error(transparent)]
-    Trace(#[from] TraceError),
-    #[error(transparent)]
-    Workload(#[from] WorkloadError),
-    #[error("{path}: {message}")]
-    Fleet {
-        path: std::path::PathBuf,
-        message: String,
-    },
+/// What describes a run, for reports: no planner state, just names and settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunMeta {
+    pub name: String,
+    pub seed: u64,
+    /// Sweep axes other than the router, as dotted keys (one results column each).
+    pub axes: Vec<String>,
+    /// Every pool model of any point, in order of first appearance (one count column each).
+    pub local_models: Vec<String>,
+    /// The trace file, when there is one (for warnings).
+    pub trace: Option<std::path::PathBuf>,
 }
 
-/// A scenario with its inputs loaded and its models built.
-pub struct Plan {
-    pub scenario: Scenario,
-    pub catalogue: Catalogue,
-    /// The prepared trace replay (opens a fresh source per run).
+/// One point bound to plain specs.
+#[derive(Clone, Debug)]
+pub struct BoundPoint {
+    /// Row in the results (`None`: an all-cloud baseline added for its configuration).
+    pub row: Option<usize>,
+    /// The configuration (axis values) it belongs to.
+    pub config: usize,
+    pub router: RouterConfig,
+    /// Its value of each sweep axis, as TOML.
+    pub axes: Vec<toml::Value>,
+    pub seed: u64,
+    pub bound: Bound,
+    pub tracking: Tracking,
+}
+
+impl BoundPoint {
+    fn endpoints(&self) -> Endpoints<'_, crate::sim::FixedBatch> {
+        Endpoints {
+            service: &self.bound.service,
+            tracking: &self.tracking,
+        }
+    }
+
+    fn event_point(&self, tasks: usize) -> Option<EventPoint> {
+        let spec = self.bound.fleet.clone()?;
+        Some(EventPoint::new(
+            Router::new(self.router.clone(), self.seed),
+            spec,
+            tasks,
+            self.bound.pool.len(),
+        ))
+    }
+}
+
+/// Points that share queries and workload.
+#[derive(Clone, Debug)]
+pub struct Group {
     pub replay: Replay,
     pub workload: Workload,
-    pub service: FixedBatch,
-    /// The fleet of the event service (`None`: fixed-batch accounting).
-    pub fleet: Option<FleetSpec>,
-    pub points: Vec<RouterConfig>,
-    pool_in_workload: Vec<usize>,
-    cloud_in_workload: usize,
-    strongest_local: Vec<usize>,
+    pub points: Vec<BoundPoint>,
+}
+
+/// A scenario bound and ready to run.
+#[derive(Clone, Debug)]
+pub struct Sweep {
+    pub meta: RunMeta,
+    pub groups: Vec<Group>,
 }
 
 /// One evaluated point.
 #[derive(Clone, Debug)]
 pub struct PointResult {
     pub router: RouterConfig,
+    /// Its value of each sweep axis ([`RunMeta::axes`]).
+    pub axes: Vec<toml::Value>,
+    /// Its local pool (the order of [`Totals::local`]).
+    pub pool: Vec<String>,
     pub totals: Totals,
     pub summary: Summary,
     /// Queueing, latency, utilisation and per-hour energy (event service only).
     pub fleet: Option<FleetReport>,
 }
 
-/// The result of a sweep: every point, and the all-cloud baseline they are compared with.
+/// The result of a sweep: every point in order, and the all-cloud baselines they are compared
+/// with.
 #[derive(Clone, Debug)]
 pub struct SweepResult {
     pub points: Vec<PointResult>,
-    pub baseline: Totals,
-    /// The baseline's fleet report (event service only).
-    pub baseline_fleet: Option<FleetReport>,
-    /// What the query source read and left out.
+    /// Per configuration, the all-cloud totals and fleet report (event service only).
+    pub baselines: Vec<(Totals, Option<FleetReport>)>,
+    /// Per configuration, whether its all-cloud run is one of the listed points.
+    pub baseline_listed: Vec<bool>,
+    /// What the query sources read and left out (summed over groups).
     pub source: SourceStats,
 }
 
-impl Plan {
-    /// Load the scenario's catalogue and trace and build its workload and service.
-    pub fn new(scenario: Scenario) -> Result<Plan, RunError> {
-        let catalogue = Catalogue::load(&scenario.profiles)?;
-        let replay = scenario.trace.prepare(scenario.seed)?;
-        let f = &scenario.fleet;
-        let fleet_error = |message: String| RunError::Fleet {
-            path: scenario.path.clone(),
-            message,
-        };
-        for (field, id, want) in [
-            (
-                "fleet.local_accelerator",
-                &f.local_accelerator,
-                crate::profile::Tier::Local,
-            ),
-            (
-                "fleet.cloud_accelerator",
-                &f.cloud_accelerator,
-                crate::profile::Tier::Cloud,
-            ),
-        ] {
-            let a = catalogue.accelerator(id)?;
-            if a.tier != want {
-                return Err(fleet_error(format!(
-                    "field `{field}`: `{id}` is a {:?} accelerator, expected a {want:?} one",
-                    a.tier
-                )));
-            }
-        }
-        let endpoint =
-            |model: &str, acc: &str, batch: f64, pue: f64| -> Result<EndpointProfile, RunError> {
-                let pair = catalogue.pair_variant(model, acc, f.variant(model, acc))?;
-                let field = if acc == f.cloud_accelerator && model == f.cloud_model {
-                    "fleet.cloud_batch"
-                } else {
-                    "fleet.local_batch"
-                };
-                let point = pair.at_batch(batch).map_err(|e| RunError::Fleet {
-                    path: scenario.path.clone(),
-                    message: format!("field `{field}`: {e}"),
-                })?;
-                Ok(EndpointProfile::new(
-                    catalogue.model(model)?,
-                    &point,
-                    batch,
-                    pue,
-                    scenario.metrics.flops_params,
-                ))
-            };
-        for (key, variant) in &f.variants {
-            let (model, acc) = key.split_once('@').expect("validated by the scenario");
-            catalogue.pair_variant(model, acc, Some(variant))?;
-        }
-        for m in f.local_models.iter().chain([&f.cloud_model]) {
-            if catalogue.model(m)?.price.is_none() {
-                return Err(fleet_error(format!(
-                    "model `{m}` has no token prices in {} (the cost metric needs them; add price and price_source)",
-                    catalogue.dir.join("models.toml").display()
-                )));
-            }
-        }
-        // Local energy is the device's own; PUE applies to the datacenter only.
-        let local = f
-            .local_models
-            .iter()
-            .map(|m| endpoint(m, &f.local_accelerator, f.local_batch, 1.0))
-            .collect::<Result<Vec<_>, _>>()?;
-        let cloud = endpoint(&f.cloud_model, &f.cloud_accelerator, f.cloud_batch, f.pue)?;
-        let mut tracked: Vec<&str> = f.local_models.iter().map(String::as_str).collect();
-        if let Some(dup) = tracked
-            .iter()
-            .enumerate()
-            .find(|(i, m)| tracked[..*i].contains(m))
-        {
-            return Err(fleet_error(format!(
-                "field `fleet.local_models`: `{}` is listed twice",
-                dup.1
-            )));
-        }
-        tracked.push(&f.cloud_model);
-        let workload = Workload::new(
-            &WorkloadSpec {
-                mix: scenario
-                    .workload
-                    .mix
-                    .iter()
-                    .map(|(k, v)| (k.clone(), *v))
-                    .collect(),
-                correlation: scenario.workload.correlation,
-                model_noise: scenario.workload.model_noise,
-                seed: scenario.seed,
-            },
-            &catalogue,
-            &tracked,
-        )?;
-        let pool_in_workload: Vec<usize> = (0..f.local_models.len()).collect();
-        let cloud_in_workload = f.local_models.len();
-        let strongest_local = (0..workload.tasks.len())
-            .map(|t| {
-                (0..pool_in_workload.len())
-                    .max_by(|&a, &b| {
-                        workload.models[a].accuracy[t].total_cmp(&workload.models[b].accuracy[t])
-                    })
-                    .unwrap_or(0)
-            })
-            .collect();
+impl SweepResult {
+    /// The all-cloud totals of the first configuration (the only one without axes).
+    pub fn baseline(&self) -> &Totals {
+        &self.baselines[0].0
+    }
+}
+
+impl Sweep {
+    /// Load a scenario's inputs from disk and bind every point.
+    pub fn new(scenario: &Scenario) -> Result<Sweep, RunError> {
+        let inputs = Inputs::load(scenario)?;
+        Sweep::with_inputs(scenario, &inputs)
+    }
+
+    /// Bind every point of `scenario` on `inputs` (which may be built in memory).
+    pub fn with_inputs(scenario: &Scenario, inputs: &Inputs) -> Result<Sweep, RunError> {
         let points = scenario.points()?;
-        let fleet = match f.service {
-            ServiceKind::FixedBatch => None,
-            ServiceKind::Event => Some(fleet_spec(&scenario, &catalogue)?),
-        };
-        Ok(Plan {
-            fleet,
-            scenario,
-            catalogue,
-            replay,
-            workload,
-            service: FixedBatch { local, cloud },
-            points,
-            pool_in_workload,
-            cloud_in_workload,
-            strongest_local,
-        })
-    }
-
-    /// A fresh source of the queries every point replays.
-    pub fn source(&self) -> Result<Box<dyn QuerySource>, RunError> {
-        Ok(self.replay.open()?)
-    }
-
-    /// The first `n` queries of the run (fewer if the source is shorter).
-    pub fn first_queries(&self, n: usize) -> Result<Vec<Query>, RunError> {
-        let mut source = self.source()?;
-        let mut out = Vec::with_capacity(n.min(BATCH));
-        while out.len() < n {
-            let before = out.len();
-            source.next_batch(&mut out, (n - before).min(BATCH))?;
-            if out.len() == before {
-                break;
+        if inputs.queries.is_some()
+            && points
+                .iter()
+                .any(|p| p.axes.iter().any(|(k, _)| k.starts_with("trace.")))
+        {
+            return Err(crate::scenario::ScenarioError::Invalid {
+                path: scenario.path.clone(),
+                field: "sweep".into(),
+                message: "trace fields cannot be sweep axes when the queries are given in memory"
+                    .into(),
+            }
+            .into());
+        }
+        let configs = points.iter().map(|p| p.config).max().map_or(0, |c| c + 1);
+        // Each configuration's all-cloud run: listed, or added.
+        let mut all: Vec<(Option<usize>, ScenarioPoint)> = points
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| (Some(i), p))
+            .collect();
+        for c in 0..configs {
+            let listed = all
+                .iter()
+                .any(|(_, p)| p.config == c && p.router == RouterConfig::AllCloud);
+            if !listed {
+                let first = all
+                    .iter()
+                    .find(|(_, p)| p.config == c)
+                    .expect("every configuration has a point")
+                    .1
+                    .clone();
+                all.push((
+                    None,
+                    ScenarioPoint {
+                        router: RouterConfig::AllCloud,
+                        ..first
+                    },
+                ));
             }
         }
-        Ok(out)
-    }
-
-    fn context(&self) -> Context<'_, FixedBatch> {
-        Context {
-            workload: &self.workload,
-            service: &self.service,
-            pool_in_workload: self.pool_in_workload.clone(),
-            cloud_in_workload: self.cloud_in_workload,
-            strongest_local: self.strongest_local.clone(),
-        }
-    }
-
-    /// Evaluate one router on `queries`, on the calling thread.
-    pub fn evaluate(&self, router: &RouterConfig, queries: &[Query]) -> Totals {
-        evaluate(
-            &self.context(),
-            &Router::new(router.clone(), self.scenario.seed),
-            queries,
-        )
-    }
-
-    /// Serve `queries` with one router on the event-driven core, on the calling thread.
-    /// `None` when the scenario uses fixed-batch accounting.
-    pub fn simulate(
-        &self,
-        router: &RouterConfig,
-        queries: &[Query],
-    ) -> Option<(Totals, FleetReport)> {
-        let spec = self.fleet.as_ref()?;
-        let mut point = self.event_point(spec, router);
-        let ctx = self.context();
-        for chunk in queries.chunks(CHUNK) {
-            point.feed(&ctx, chunk);
-        }
-        Some(point.finish())
-    }
-
-    /// Evaluate every point (and the all-cloud baseline if it is not one of them), streaming
-    /// the source in batches. `progress` is called with the number of queries finished, from
-    /// any thread.
-    pub fn run(&self, progress: &(dyn Fn(u64) + Sync)) -> Result<SweepResult, RunError> {
-        let mut configs = self.points.clone();
-        let baseline_index = configs
-            .iter()
-            .position(|r| *r == RouterConfig::AllCloud)
-            .unwrap_or_else(|| {
-                configs.push(RouterConfig::AllCloud);
-                configs.len() - 1
-            });
-        let (all, source) = match &self.fleet {
-            None => self.run_fixed(&configs, progress)?,
-            Some(spec) => self.run_event(spec, &configs, progress)?,
+        let mut meta = RunMeta {
+            name: scenario.name.clone(),
+            seed: scenario.seed,
+            axes: scenario.axis_keys(),
+            local_models: Vec::new(),
+            trace: scenario.trace.path.clone(),
         };
-        let baseline = all[baseline_index].0.clone();
-        let baseline_fleet = all[baseline_index].1.clone();
-        let points = configs
+        // Group points that share queries and workload, in order of first appearance.
+        let mut keys: Vec<&Scenario> = Vec::new();
+        let mut members: Vec<Vec<usize>> = Vec::new();
+        for (i, (_, p)) in all.iter().enumerate() {
+            match keys.iter().position(|k| same_queries(k, &p.scenario)) {
+                Some(g) => members[g].push(i),
+                None => {
+                    keys.push(&p.scenario);
+                    members.push(vec![i]);
+                }
+            }
+        }
+        let mut groups = Vec::new();
+        for ids in &members {
+            let first = &all[ids[0]].1.scenario;
+            let mut bound = Vec::new();
+            let mut tracked: Vec<String> = Vec::new();
+            for &i in ids {
+                let (row, p) = &all[i];
+                let b = bind(&p.scenario, &inputs.catalogue)?;
+                for m in b.pool.iter().chain([&b.cloud_model]) {
+                    if !tracked.contains(m) {
+                        tracked.push(m.clone());
+                    }
+                }
+                if row.is_some() {
+                    for m in &b.pool {
+                        if !meta.local_models.contains(m) {
+                            meta.local_models.push(m.clone());
+                        }
+                    }
+                }
+                bound.push((*row, p, b));
+            }
+            let names: Vec<&str> = tracked.iter().map(String::as_str).collect();
+            let w = workload(first, &inputs.catalogue, &names)?;
+            let replay = inputs.replay(first)?;
+            let points = bound
+                .into_iter()
+                .map(|(row, p, b)| BoundPoint {
+                    row,
+                    config: p.config,
+                    router: p.router.clone(),
+                    axes: p.axes.iter().map(|(_, v)| v.clone()).collect(),
+                    seed: p.scenario.seed,
+                    tracking: Tracking::new(&w, &b.pool, &b.cloud_model)
+                        .expect("every pool and cloud model is tracked"),
+                    bound: b,
+                })
+                .collect();
+            groups.push(Group {
+                replay,
+                workload: w,
+                points,
+            });
+        }
+        Ok(Sweep { meta, groups })
+    }
+
+    /// Points in the results (hidden baselines not counted).
+    pub fn len(&self) -> usize {
+        self.groups
+            .iter()
+            .flat_map(|g| &g.points)
+            .filter(|p| p.row.is_some())
+            .count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Total queries the sweep evaluates (for a progress bar), when the sources know their
+    /// lengths.
+    pub fn work(&self) -> Option<u64> {
+        let mut n = 0;
+        for g in &self.groups {
+            n += g.replay.open().ok()?.len_hint()? * g.points.len() as u64;
+        }
+        Some(n)
+    }
+
+    /// Evaluate every point, streaming each group's source in batches. `progress` is called
+    /// with the number of queries finished, from any thread.
+    pub fn run(&self, progress: &(dyn Fn(u64) + Sync)) -> Result<SweepResult, RunError> {
+        let rows = self.len();
+        let configs = self
+            .groups
+            .iter()
+            .flat_map(|g| &g.points)
+            .map(|p| p.config + 1)
+            .max()
+            .unwrap_or(0);
+        let mut done: Vec<Option<(Totals, Option<FleetReport>, &BoundPoint)>> = vec![None; rows];
+        let mut baselines: Vec<Option<(Totals, Option<FleetReport>)>> = vec![None; configs];
+        let mut baseline_listed = vec![false; configs];
+        let mut source = SourceStats::default();
+        for g in &self.groups {
+            let (results, stats) = run_group(g, progress)?;
+            add_stats(&mut source, &stats);
+            for (p, (totals, fleet)) in g.points.iter().zip(results) {
+                if p.router == RouterConfig::AllCloud && baselines[p.config].is_none() {
+                    baselines[p.config] = Some((totals.clone(), fleet.clone()));
+                    baseline_listed[p.config] = p.row.is_some();
+                }
+                if let Some(r) = p.row {
+                    done[r] = Some((totals, fleet, p));
+                }
+            }
+        }
+        let baselines: Vec<(Totals, Option<FleetReport>)> = baselines
             .into_iter()
-            .zip(all)
-            .take(self.points.len())
-            .map(|(router, (totals, fleet))| PointResult {
-                summary: Summary::new(&totals, &baseline),
-                router,
-                totals,
-                fleet,
+            .map(|b| b.expect("every configuration has an all-cloud run"))
+            .collect();
+        let points = done
+            .into_iter()
+            .map(|d| {
+                let (totals, fleet, p) = d.expect("every row is evaluated");
+                PointResult {
+                    summary: Summary::new(&totals, &baselines[p.config].0),
+                    router: p.router.clone(),
+                    axes: p.axes.clone(),
+                    pool: p.bound.pool.clone(),
+                    totals,
+                    fleet,
+                }
             })
             .collect();
         Ok(SweepResult {
             points,
-            baseline,
-            baseline_fleet,
+            baselines,
+            baseline_listed,
             source,
         })
     }
 
-    /// Each point on the event-driven core: points in parallel, each point's queries in order
-    /// on one thread (so its result does not depend on the thread count).
-    #[allow(clippy::type_complexity)]
-    fn run_event(
-        &self,
-        spec: &FleetSpec,
-        configs: &[RouterConfig],
-        progress: &(dyn Fn(u64) + Sync),
-    ) -> Result<(Vec<(Totals, Option<FleetReport>)>, SourceStats), RunError> {
-        let ctx = self.context();
-        let mut states: Vec<EventPoint> =
-            configs.iter().map(|c| self.event_point(spec, c)).collect();
-        let stats = self.for_each_batch(|batch| {
-            states.par_iter_mut().for_each(|s| {
-                for chunk in batch.chunks(CHUNK) {
-                    s.feed(&ctx, chunk);
-                    progress(chunk.len() as u64);
-                }
-            });
-        })?;
-        let all = states
-            .into_par_iter()
-            .map(|s| {
-                let (t, r) = s.finish();
-                (t, Some(r))
-            })
-            .collect();
-        Ok((all, stats))
+    /// The first `n` queries of the first group's source (fewer if it is shorter).
+    pub fn first_queries(&self, n: usize) -> Result<Vec<Query>, RunError> {
+        first_queries(&self.groups[0].replay, n)
     }
 
-    /// A fresh event-core point for `router`.
-    fn event_point(&self, spec: &FleetSpec, router: &RouterConfig) -> EventPoint {
-        EventPoint::new(
-            Router::new(router.clone(), self.scenario.seed),
-            Fleet::new(spec.clone(), self.service.local.len()),
-            self.workload.tasks.len(),
-            self.service.local.len(),
-        )
-    }
-
-    /// Read the run's queries batch by batch (at most [`BATCH`] at a time), handing each to
-    /// `f`; returns what the source read and left out.
-    fn for_each_batch(&self, mut f: impl FnMut(&[Query])) -> Result<SourceStats, RunError> {
-        let mut source = self.source()?;
-        let mut batch = Vec::with_capacity(BATCH);
-        loop {
-            batch.clear();
-            source.next_batch(&mut batch, BATCH)?;
-            if batch.is_empty() {
-                return Ok(source.stats());
-            }
-            f(&batch);
+    /// Evaluate the first point on `queries` with the fixed-batch service, on the calling
+    /// thread (for benchmarks).
+    pub fn evaluate_first(&self, queries: &[Query]) -> Totals {
+        let g = &self.groups[0];
+        let p = &g.points[0];
+        let router = Router::new(p.router.clone(), p.seed);
+        let ep = p.endpoints();
+        let mut t = Totals::new(g.workload.tasks.len(), p.bound.pool.len());
+        for chunk in queries.chunks(CHUNK) {
+            let attrs = facts(&g.workload, chunk);
+            t.merge(&evaluate(
+                &ep,
+                &router,
+                chunk,
+                &attrs,
+                g.workload.tasks.len(),
+            ));
         }
+        t
     }
 
-    /// Each point with fixed-batch accounting: (point, chunk) pairs in parallel, chunk totals
-    /// merged in chunk order.
-    #[allow(clippy::type_complexity)]
-    fn run_fixed(
-        &self,
-        configs: &[RouterConfig],
-        progress: &(dyn Fn(u64) + Sync),
-    ) -> Result<(Vec<(Totals, Option<FleetReport>)>, SourceStats), RunError> {
-        let ctx = self.context();
-        let routers: Vec<Router> = configs
-            .iter()
-            .map(|c| Router::new(c.clone(), self.scenario.seed))
-            .collect();
-        let mut totals: Vec<Totals> = (0..routers.len())
-            .map(|_| Totals::new(self.workload.tasks.len(), self.service.local.len()))
-            .collect();
-        let stats = self.for_each_batch(|batch| {
-            let chunks: Vec<&[Query]> = batch.chunks(CHUNK).collect();
-            let units: Vec<(usize, usize)> = (0..routers.len())
-                .flat_map(|p| (0..chunks.len()).map(move |c| (p, c)))
-                .collect();
-            let partial: Vec<Totals> = units
-                .par_iter()
-                .map(|&(p, c)| {
-                    let t = evaluate(&ctx, &routers[p], chunks[c]);
-                    progress(chunks[c].len() as u64);
-                    t
-                })
-                .collect();
-            for (&(p, _), t) in units.iter().zip(&partial) {
-                totals[p].merge(t);
-            }
-        })?;
-        Ok((totals.into_iter().map(|t| (t, None)).collect(), stats))
-    }
-
-    /// Total queries the sweep evaluates (for a progress bar), when the source knows its length.
-    pub fn work(&self) -> Option<u64> {
-        let extra = u64::from(!self.points.contains(&RouterConfig::AllCloud));
-        let n = self.source().ok()?.len_hint()?;
-        Some(n * (self.points.len() as u64 + extra))
+    /// Serve `queries` with the first point on the event-driven core, on the calling thread
+    /// (for benchmarks); `None` for fixed-batch accounting.
+    pub fn simulate_first(&self, queries: &[Query]) -> Option<(Totals, FleetReport)> {
+        let g = &self.groups[0];
+        let p = &g.points[0];
+        let mut point = p.event_point(g.workload.tasks.len())?;
+        let ep = p.endpoints();
+        for chunk in queries.chunks(CHUNK) {
+            let attrs = facts(&g.workload, chunk);
+            point.feed(&ep, chunk, &attrs);
+        }
+        Some(point.finish())
     }
 }
 
-/// The event service's fleet, built from the scenario's `[fleet]` and the catalogue.
-fn fleet_spec(scenario: &Scenario, catalogue: &Catalogue) -> Result<FleetSpec, RunError> {
-    let f = &scenario.fleet;
-    let fleet_error = |field: &str, message: String| RunError::Fleet {
-        path: scenario.path.clone(),
-        message: format!("field `{field}`: {message}"),
-    };
-    let idle_of = |field: &str, acc: &str| -> Result<f64, RunError> {
-        catalogue.accelerator(acc)?.idle_power_w.ok_or_else(|| {
-            fleet_error(
-                field,
-                format!("idle power is counted but accelerator `{acc}` has no idle_power_w in accelerators.toml (add it with its source, or set {field} = false)"),
-            )
-        })
-    };
-    // Local groups: the shorthand is one group of fleet.local_accelerator holding the pool.
-    let groups: Vec<(String, Option<u32>, Vec<String>)> = if f.local.groups.is_empty() {
-        vec![(
-            f.local_accelerator.clone(),
-            f.local.devices.count(),
-            f.local_models.clone(),
-        )]
-    } else {
-        f.local
-            .groups
-            .iter()
-            .map(|g| (g.accelerator.clone(), g.devices.count(), g.models.clone()))
-            .collect()
-    };
-    let mut local_groups = Vec::new();
-    for (acc, devices, models) in groups {
-        let a = catalogue.accelerator(&acc)?;
-        if a.tier != crate::profile::Tier::Local {
-            return Err(fleet_error(
-                "fleet.local.groups",
-                format!(
-                    "`{acc}` is a {:?} accelerator, expected a Local one",
-                    a.tier
-                ),
-            ));
+/// The first `n` queries of `replay` (fewer if it is shorter).
+pub fn first_queries(replay: &Replay, n: usize) -> Result<Vec<Query>, RunError> {
+    let mut source = replay.open()?;
+    let mut out = Vec::with_capacity(n.min(BATCH));
+    while out.len() < n {
+        let before = out.len();
+        source.next_batch(&mut out, (n - before).min(BATCH))?;
+        if out.len() == before {
+            break;
         }
-        let mut services = vec![None; f.local_models.len()];
-        for m in &models {
-            let i = f
-                .local_models
-                .iter()
-                .position(|x| x == m)
-                .expect("validated: group models are pool models");
-            let p = catalogue
-                .pair_variant(m, &acc, f.variant(m, &acc))?
-                .at_running_batch(1)?;
-            services[i] = Some(LocalService {
-                prefill_s_per_token: 1.0 / p.prefill_tokens_per_s,
-                decode_s_per_token: p.decode_step_s,
-                power_w: p.power_w,
-            });
-        }
-        let idle_power_w = if f.local.idle_power && devices.is_some() {
-            idle_of("fleet.local.idle_power", &acc)?
-        } else {
-            0.0
-        };
-        local_groups.push(LocalGroup {
-            accelerator: acc,
-            devices,
-            services,
-            idle_power_w,
-        });
     }
-    // Cloud pools: the shorthand is one pool of fleet.cloud_accelerator.
-    let c = &f.cloud;
-    let pools: Vec<(String, u32, u32, &str)> = if c.pools.is_empty() {
-        let cap = c.max_batch.unwrap_or(f.cloud_batch.round() as u32);
-        vec![(
-            f.cloud_accelerator.clone(),
-            c.replicas,
-            cap,
-            "fleet.cloud.max_batch",
-        )]
-    } else {
-        c.pools
-            .iter()
-            .map(|p| {
-                (
-                    p.accelerator.clone(),
-                    p.replicas,
-                    p.max_batch,
-                    "fleet.cloud.pools.max_batch",
-                )
-            })
-            .collect()
-    };
-    let mut kinds = Vec::new();
-    for (acc, count, cap, cap_field) in pools {
-        let a = catalogue.accelerator(&acc)?;
-        if a.tier != crate::profile::Tier::Cloud {
-            return Err(fleet_error(
-                "fleet.cloud",
-                format!(
-                    "`{acc}` is a {:?} accelerator, expected a Cloud one",
-                    a.tier
-                ),
-            ));
+    Ok(out)
+}
+
+/// Whether two point scenarios read the same queries with the same workload.
+fn same_queries(a: &Scenario, b: &Scenario) -> bool {
+    a.trace == b.trace && a.seed == b.seed && a.workload == b.workload && a.profiles == b.profiles
+}
+
+fn add_stats(a: &mut SourceStats, b: &SourceStats) {
+    a.rows_read += b.rows_read;
+    a.failures += b.failures;
+    a.filtered += b.filtered;
+    a.skipped_invalid += b.skipped_invalid;
+    a.reordered += b.reordered;
+    a.loops += b.loops;
+}
+
+type PointOutcome = (Totals, Option<FleetReport>);
+
+/// Run every point of a group over its source.
+fn run_group(
+    g: &Group,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(Vec<PointOutcome>, SourceStats), RunError> {
+    let tasks = g.workload.tasks.len();
+    let fixed: Vec<usize> = (0..g.points.len())
+        .filter(|&i| g.points[i].bound.fleet.is_none())
+        .collect();
+    let routers: Vec<Router> = g
+        .points
+        .iter()
+        .map(|p| Router::new(p.router.clone(), p.seed))
+        .collect();
+    let mut totals: Vec<Totals> = g
+        .points
+        .iter()
+        .map(|p| Totals::new(tasks, p.bound.pool.len()))
+        .collect();
+    let mut events: Vec<(usize, EventPoint)> = g
+        .points
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| p.event_point(tasks).map(|e| (i, e)))
+        .collect();
+    let mut source = g.replay.open()?;
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        batch.clear();
+        source.next_batch(&mut batch, BATCH)?;
+        if batch.is_empty() {
+            break;
         }
-        let pair = catalogue.pair_variant(&f.cloud_model, &acc, f.variant(&f.cloud_model, &acc))?;
-        let idle = if c.idle_power {
-            idle_of("fleet.cloud.idle_power", &acc)? * f64::from(pair.devices)
-        } else {
-            0.0
-        };
-        kinds.push(
-            ReplicaKind::from_pair(pair, count, cap, idle)
-                .map_err(|e| fleet_error(cap_field, format!("batch cap {cap}: {e}")))?,
+        let chunks: Vec<&[Query]> = batch.chunks(CHUNK).collect();
+        // Shared work: each query's attributes, once per chunk.
+        let attrs: Vec<Vec<QueryAttrs>> =
+            chunks.par_iter().map(|c| facts(&g.workload, c)).collect();
+        let units: Vec<(usize, usize)> = fixed
+            .iter()
+            .flat_map(|&p| (0..chunks.len()).map(move |c| (p, c)))
+            .collect();
+        let (partial, ()) = rayon::join(
+            || {
+                units
+                    .par_iter()
+                    .map(|&(p, c)| {
+                        let t = evaluate(
+                            &g.points[p].endpoints(),
+                            &routers[p],
+                            chunks[c],
+                            &attrs[c],
+                            tasks,
+                        );
+                        progress(chunks[c].len() as u64);
+                        t
+                    })
+                    .collect::<Vec<Totals>>()
+            },
+            || {
+                events.par_iter_mut().for_each(|(i, e)| {
+                    let ep = g.points[*i].endpoints();
+                    for (c, chunk) in chunks.iter().enumerate() {
+                        e.feed(&ep, chunk, &attrs[c]);
+                        progress(chunk.len() as u64);
+                    }
+                })
+            },
         );
+        for (&(p, _), t) in units.iter().zip(&partial) {
+            totals[p].merge(t);
+        }
     }
-    Ok(FleetSpec {
-        local: LocalSpec {
-            groups: local_groups,
-            mapping: f.local.mapping,
-            users: f.local.users,
-            count_idle: f.local.idle_power,
-            seed: scenario.seed,
-        },
-        cloud: CloudSpec {
-            kinds,
-            dispatch: c.dispatch,
-            count_idle: c.idle_power,
-            pue: f.pue,
-        },
-        slo: scenario.slo,
-    })
+    let stats = source.stats();
+    let mut out: Vec<PointOutcome> = totals.into_iter().map(|t| (t, None)).collect();
+    let finished: Vec<(usize, Totals, FleetReport)> = events
+        .into_par_iter()
+        .map(|(i, e)| {
+            let (t, r) = e.finish();
+            (i, t, r)
+        })
+        .collect();
+    for (i, t, r) in finished {
+        out[i] = (t, Some(r));
+    }
+    Ok((out, stats))
+}
+
+/// Build the workload and replay of a scenario for tools that read queries without running
+/// points (calibration).
+pub fn scenario_queries(
+    scenario: &Scenario,
+    inputs: &Inputs,
+    n: usize,
+) -> Result<Vec<Query>, RunError> {
+    first_queries(&inputs.replay(scenario)?, n)
 }

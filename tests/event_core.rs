@@ -7,15 +7,18 @@
 //! Closed forms use the sample's own service moments, so the token rounding does not enter the
 //! comparison.
 
+use ipw_sim::bind::{power_curve, replica_kind};
 use ipw_sim::profile::Catalogue;
 use ipw_sim::rng::{Purpose, Stream};
+use ipw_sim::scenario::Overrides;
 use ipw_sim::scenario::Scenario;
 use ipw_sim::sim::calendar::secs;
 use ipw_sim::sim::cloud::{CloudSpec, Dispatch, ReplicaKind};
 use ipw_sim::sim::latency::Slo;
 use ipw_sim::sim::local::{LocalGroup, LocalService, LocalSpec, Mapping};
-use ipw_sim::sim::{Completion, Fleet, FleetReport, FleetSpec, Job};
-use ipw_sim::sweep::Plan;
+use ipw_sim::sim::power::{BelowSmallest, ConstantPower};
+use ipw_sim::sim::{Completion, Fleet, FleetReport, FleetSpec, Route};
+use ipw_sim::sweep::Sweep;
 use ipw_sim::trace::Query;
 use std::path::Path;
 
@@ -47,7 +50,10 @@ fn local_group(devices: Option<u32>, power_w: f64, idle_w: f64) -> LocalGroup {
         services: vec![Some(LocalService {
             prefill_s_per_token: 1e-5, // 1e5 tokens/s
             decode_s_per_token: S_PER_TOKEN,
-            power_w,
+            power: ConstantPower {
+                active_w: power_w,
+                idle_w,
+            },
         })],
         idle_power_w: idle_w,
     }
@@ -105,7 +111,7 @@ fn spec(local: Vec<LocalGroup>, mapping: Mapping, cloud: Vec<ReplicaKind>) -> Fl
 fn serve(
     spec: FleetSpec,
     queries: &[Query],
-    job: impl Fn(&Query) -> Job,
+    job: impl Fn(&Query) -> Route,
     mut seen: impl FnMut(usize),
 ) -> (Vec<Completion>, FleetReport) {
     let mut fleet = Fleet::new(spec, 1);
@@ -113,7 +119,7 @@ fn serve(
     for q in queries {
         fleet.submit(q, job(q));
         // In flight after the arrival, less the arrival itself.
-        seen(fleet.cloud_in_flight() - usize::from(job(q) == Job::Cloud));
+        seen(fleet.cloud_in_flight() - usize::from(job(q) == Route::Cloud));
         fleet.drain(|c| done.push(*c));
     }
     let report = fleet.finish(|c| done.push(*c));
@@ -159,7 +165,7 @@ fn invariant_6_mm1_mean_wait_on_a_local_device_matches_pollaczek_khinchine() {
             vec![kind(1, 1, |_| S_PER_TOKEN, |_| 1.0, 0.0)],
         ),
         &qs,
-        |_| Job::Local(0),
+        |_| Route::Local(0),
         |_| {},
     );
     let wq = mean(done.iter().map(|c| c.queue_s));
@@ -190,7 +196,7 @@ fn invariant_6_mmc_mean_wait_on_least_loaded_devices_matches_erlang_c() {
             vec![kind(1, 1, |_| S_PER_TOKEN, |_| 1.0, 0.0)],
         ),
         &qs,
-        |_| Job::Local(0),
+        |_| Route::Local(0),
         |_| {},
     );
     assert_close(
@@ -210,7 +216,7 @@ fn invariant_6_mm1_mean_wait_on_a_cloud_replica_with_batch_cap_1() {
     let (done, report) = serve(
         cloud_only(vec![kind(1, 1, |_| S_PER_TOKEN, |_| 500.0, 0.0)]),
         &qs,
-        |_| Job::Cloud,
+        |_| Route::Cloud,
         |_| {},
     );
     let rho = rate * es;
@@ -238,7 +244,7 @@ fn invariant_6_mg1_mean_wait_with_prompts_in_prefill_on_a_cloud_replica() {
     let (done, _) = serve(
         cloud_only(vec![kind(1, 1, |_| S_PER_TOKEN, |_| 500.0, 0.0)]),
         &qs,
-        |_| Job::Cloud,
+        |_| Route::Cloud,
         |_| {},
     );
     let rho = rate * es;
@@ -266,7 +272,7 @@ fn invariant_6_processor_sharing_sojourn_and_littles_law_on_the_virtual_token_cl
     let (done, _) = serve(
         cloud_only(vec![kind(1, 1000, |n| n * S_PER_TOKEN, |_| 500.0, 0.0)]),
         &qs,
-        |_| Job::Cloud,
+        |_| Route::Cloud,
         |n| seen += n as f64,
     );
     let w = mean(done.iter().map(|c| c.e2e_s()));
@@ -308,9 +314,9 @@ fn mixed_run(dispatch: Dispatch, mapping: Mapping) -> (Vec<Query>, Vec<Completio
         s,
         &qs,
         |q| match q.index % 5 {
-            0 | 1 => Job::Local(0),
-            2 => Job::LocalThenCloud(0),
-            _ => Job::Cloud,
+            0 | 1 => Route::Local(0),
+            2 => Route::LocalThenCloud(0),
+            _ => Route::Cloud,
         },
         |_| {},
     );
@@ -363,7 +369,6 @@ fn invariant_3_energy_is_conserved_between_queries_idle_time_and_devices() {
         assert!(done
             .iter()
             .all(|c| c.energy_j.is_finite() && c.energy_j > 0.0));
-        assert!((per_query / r.attributed_j - 1.0).abs() < 1e-12);
         assert!(r.local.meter.idle_j > 0.0 && r.cloud.meter.idle_j > 0.0);
         let devices = r.local.device_energy_j + r.cloud.device_energy_j;
         let accounted = per_query + r.idle_j();
@@ -393,6 +398,13 @@ fn invariant_3_energy_is_conserved_between_queries_idle_time_and_devices() {
                 "{what}: recomputed {a}, reported {b}"
             );
         };
+        // The per-query shares add up to the busy energy rebuilt from the completions (local
+        // devices' serving energy plus replicas' energy while they hold requests, PUE applied).
+        close(
+            local_active + (cloud_total - cloud_idle),
+            r.attributed_j,
+            "energy attributed to queries",
+        );
         close(local_active, r.local.meter.active_j, "local active energy");
         close(local_idle, r.local.meter.idle_j, "local idle energy");
         close(cloud_total, r.cloud.device_energy_j, "cloud energy");
@@ -452,14 +464,14 @@ fn recompute(done: &[Completion], t_end: u64) -> (f64, f64, f64, f64) {
 }
 
 fn azure_all_cloud(overrides: &[&str]) -> FleetReport {
-    let mut set: Vec<String> = vec![r#"sweep.router=[{kind="all-cloud"}]"#.to_string()];
-    set.extend(overrides.iter().map(|s| s.to_string()));
+    let mut set: Vec<&str> = vec![r#"sweep.router=[{kind="all-cloud"}]"#];
+    set.extend(overrides);
     let s = Scenario::load_with(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fleet-azure-conv.toml"),
-        &set,
+        &Overrides::from_set(&set).unwrap(),
     )
     .unwrap();
-    let r = Plan::new(s).unwrap().run(&|_| {}).unwrap();
+    let r = Sweep::new(&s).unwrap().run(&|_| {}).unwrap();
     r.points[0].fleet.clone().unwrap()
 }
 
@@ -500,11 +512,37 @@ fn an_overloaded_cloud_tier_is_reported_and_a_provisioned_one_is_not() {
     assert!(fine.cloud.overload.max_waiting < 100);
 }
 
+/// Throughput and energy per token may differ from the source's by the import's rounding of
+/// the running batch and the first-token-from-prefill step count: up to 1.019% (throughput)
+/// and 1.008% (J/token) on the shipped profiles, see
+/// [`import_consistency_a_replica_held_at_a_measured_batch_reproduces_the_source_figures`].
+const IMPORT_RAW_TOL: f64 = 0.011;
+
+/// What is left once those two are taken out (the prefill time of the 1-token prompts): up to
+/// 0.0117% (throughput) and 0.0123% (J/token) on the shipped profiles.
+const IMPORT_PREFILL_TOL: f64 = 1.5e-4;
+
 #[test]
-fn a_replica_held_at_a_measured_batch_reproduces_the_measured_throughput_and_energy_per_token() {
-    // Every measured point of every shipped cloud profile that keeps the source's measured
-    // figures: one replica with batch cap b, 8 b requests of 500 tokens (1-token prompts)
-    // queued at t = 0, so the replica runs at batch b until the queue is empty.
+fn import_consistency_a_replica_held_at_a_measured_batch_reproduces_the_source_figures() {
+    // A consistency check of the ML.ENERGY import (src/profile/mlenergy.rs), not an
+    // independent validation: the importer sets, per measured configuration,
+    //   batch b = round(avg_batch_size), s(b) = avg_batch_size / output_throughput,
+    //   P(b) = avg_power_watts,
+    // and the source's energy per output token is avg_power / throughput (to the 6
+    // significant digits the pair files keep: within 7e-6 on every shipped point). So a
+    // replica held at batch b makes b / s(b) = throughput x b / avg_batch_size tokens per
+    // second of decode steps, at P(b) x s(b) / b = (J/token) x avg_batch_size / b per token.
+    // Here one replica with cap b serves 8 b requests of 500 tokens (1-token prompts) queued
+    // at t = 0, so it runs at batch b until the queue is empty. The simulated figures differ
+    // from the source's by
+    //   * the rounding b / avg_batch_size: up to +0.82% on the shipped points (qwen3-14b on
+    //     B200, lm-arena-chat, batch 8: avg_batch_size 7.935);
+    //   * the first token coming from the prefill pass: 500 tokens take 499 decode steps,
+    //     so throughput x 500/499 and energy per token x 499/500 (0.2%);
+    //   * the prefill time of the prompts (the replica's roofline rate): under 0.013%.
+    // Measured: raw deviations up to 1.019% (throughput) and 1.008% (J/token), both at that
+    // B200 point; with the first two factors taken out, up to 0.0117% and 0.0123%. The
+    // tolerances sit just above.
     let cat =
         Catalogue::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("hardware-profiles")).unwrap();
     let mut checked = 0;
@@ -517,7 +555,8 @@ fn a_replica_held_at_a_measured_batch_reproduces_the_measured_throughput_and_ene
                 continue;
             };
             let b = point.batch;
-            let replica = ReplicaKind::from_pair(pair, 1, b, 0.0).unwrap();
+            let curve = power_curve(pair, 0.0, BelowSmallest::Hold);
+            let replica = replica_kind(pair, 1, b, 0.0, &curve).unwrap();
             let qs: Vec<Query> = (0..8 * u64::from(b))
                 .map(|i| Query {
                     index: i,
@@ -526,16 +565,37 @@ fn a_replica_held_at_a_measured_batch_reproduces_the_measured_throughput_and_ene
                     output_tokens: 500,
                 })
                 .collect();
-            let (done, r) = serve(cloud_only(vec![replica]), &qs, |_| Job::Cloud, |_| {});
+            let (done, r) = serve(cloud_only(vec![replica]), &qs, |_| Route::Cloud, |_| {});
             let tokens = 500.0 * qs.len() as f64;
             let makespan = secs(done.iter().map(|c| c.end).max().unwrap());
+            let (sim_tput, sim_jpt) = (tokens / makespan, r.cloud.meter.total_j() / tokens);
             let what = format!("{} batch {b}", pair.path.display());
-            assert_close(tokens / makespan, tput, 0.05, &format!("{what}: tokens/s"));
+            assert_close(sim_tput, tput, IMPORT_RAW_TOL, &format!("{what}: tokens/s"));
+            assert_close(sim_jpt, jpt, IMPORT_RAW_TOL, &format!("{what}: J/token"));
+            // The source's mean running batch, as the importer used it.
+            let avg_batch = point.decode_step_s * tput;
+            let rounding = f64::from(b) / avg_batch;
+            assert!(
+                (rounding - 1.0).abs() <= 0.5 / avg_batch,
+                "{what}: b = round(avg)"
+            );
             assert_close(
-                r.cloud.meter.total_j() / tokens,
+                sim_tput,
+                tput * rounding * 500.0 / 499.0,
+                IMPORT_PREFILL_TOL,
+                &format!("{what}: tokens/s less rounding and the first token"),
+            );
+            assert_close(
+                sim_jpt,
+                point.power_w / tput / rounding * 499.0 / 500.0,
+                IMPORT_PREFILL_TOL,
+                &format!("{what}: J/token less rounding and the first token"),
+            );
+            assert_close(
+                point.power_w / tput,
                 jpt,
-                0.05,
-                &format!("{what}: J/token"),
+                1e-5,
+                &format!("{what}: source J/token = power / throughput"),
             );
             checked += 1;
         }
@@ -543,22 +603,48 @@ fn a_replica_held_at_a_measured_batch_reproduces_the_measured_throughput_and_ene
     assert!(checked >= 200, "only {checked} measured points");
 }
 
-#[test]
-fn invariant_4_event_service_results_are_identical_across_thread_counts() {
-    let s = Scenario::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fleet-azure-conv.toml"),
+/// The complete result of sweeping `scenario` (with `overrides`) on a pool of `threads`
+/// threads: every point's totals, summary and fleet report, the baseline and the source
+/// statistics. Debug prints every f64 in its shortest round-tripping form, so equal text is
+/// equal bits.
+fn sweep_on_threads(scenario: &str, overrides: &[&str], threads: usize) -> String {
+    let s = Scenario::load_with(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join(scenario),
+        &Overrides::from_set(overrides).unwrap(),
     )
     .unwrap();
-    let plan = Plan::new(s).unwrap();
-    let run = |threads| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap()
-            .install(|| plan.run(&|_| {}).unwrap())
-    };
-    let (one, three) = (run(1), run(3));
-    assert!(one.points.iter().all(|p| p.fleet.is_some()));
-    // Debug prints every f64 in its shortest round-tripping form, so equal text is equal bits.
-    assert_eq!(format!("{:?}", one.points), format!("{:?}", three.points));
+    let plan = Sweep::new(&s).unwrap();
+    let result = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(|| plan.run(&|_| {}).unwrap());
+    assert!(result.points.len() >= 5, "a sweep of several points");
+    format!("{result:?}")
+}
+
+#[test]
+fn invariant_4_event_service_results_are_identical_across_thread_counts() {
+    // The event service runs each point on one thread, several points at once: the whole
+    // sweep (7 routers, the all-cloud baseline among them) on 1, 2 and 3 threads.
+    let runs: Vec<String> = [1, 2, 3]
+        .map(|k| sweep_on_threads("scenarios/fleet-azure-conv.toml", &[], k))
+        .into();
+    assert!(runs[0].contains("fleet: Some("));
+    assert_eq!(runs[0], runs[1], "1 vs 2 threads");
+    assert_eq!(runs[0], runs[2], "1 vs 3 threads");
+}
+
+#[test]
+fn invariant_4_fixed_batch_results_are_identical_across_thread_counts() {
+    // Fixed-batch accounting splits every point into chunks of 65,536 queries evaluated on any
+    // thread and merged in chunk order: 140,000 queries (3 chunks, the last one partial) x 13
+    // routers on 1, 2 and 3 threads.
+    let set = ["trace.queries=140000"];
+    let runs: Vec<String> = [1, 2, 3]
+        .map(|k| sweep_on_threads("scenarios/paper-fig4.toml", &set, k))
+        .into();
+    assert!(runs[0].contains("queries: 140000"));
+    assert_eq!(runs[0], runs[1], "1 vs 2 threads");
+    assert_eq!(runs[0], runs[2], "1 vs 3 threads");
 }

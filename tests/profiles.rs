@@ -375,24 +375,37 @@ const FIXTURE: &str = "tests/fixtures/ipw-run/profile_APPLE_M4_MAX_Qwen_Qwen3_8B
 
 #[test]
 fn the_shipped_harness_fixture_is_what_its_generator_writes() {
+    // Always compare the generator's output (written to a temporary directory) with the
+    // shipped files. IPW_WRITE_FIXTURE=1 additionally overwrites the shipped files, and then
+    // fails on purpose, so that no run with the variable set can pass.
     let fresh = tempfile::tempdir().unwrap();
     write_harness_fixture(fresh.path());
-    if std::env::var_os("IPW_WRITE_FIXTURE").is_some() {
-        write_harness_fixture(&root().join(FIXTURE));
-    }
-    for f in [
+    let files = [
         "data-00000-of-00001.arrow",
         "state.json",
         "dataset_info.json",
         "summary.json",
-    ] {
-        let shipped = std::fs::read(root().join(FIXTURE).join(f)).unwrap();
-        let again = std::fs::read(fresh.path().join(f)).unwrap();
-        assert!(
-            shipped == again,
-            "{f} differs from the generator (IPW_WRITE_FIXTURE=1 rewrites it)"
+    ];
+    let differing: Vec<&str> = files
+        .into_iter()
+        .filter(|f| {
+            let shipped = std::fs::read(root().join(FIXTURE).join(f)).ok();
+            let again = std::fs::read(fresh.path().join(f)).unwrap();
+            shipped.as_deref() != Some(again.as_slice())
+        })
+        .collect();
+    if std::env::var_os("IPW_WRITE_FIXTURE").is_some() {
+        write_harness_fixture(&root().join(FIXTURE));
+        panic!(
+            "IPW_WRITE_FIXTURE is set: the fixture {FIXTURE} was rewritten from the generator \
+             (files that differed: {differing:?}); review and commit it, then run the test \
+             again without the variable"
         );
     }
+    assert!(
+        differing.is_empty(),
+        "{differing:?} differ from the generator (IPW_WRITE_FIXTURE=1 rewrites them and fails)"
+    );
 }
 
 fn harness_options(energy: EnergyParts) -> HarnessOptions {
@@ -484,12 +497,13 @@ fn the_harness_importer_names_what_is_missing() {
 
 #[test]
 fn a_scenario_picks_a_variant_by_name_and_an_unknown_one_is_named() {
-    use ipw_sim::scenario::Scenario;
-    use ipw_sim::sweep::Plan;
+    use ipw_sim::bind::{bind, Bound};
+    use ipw_sim::scenario::{Overrides, Scenario};
     let path = root().join("scenarios/fleet-azure-conv.toml");
+    let cat = shipped();
     let plan = |set: &[&str]| {
-        let set: Vec<String> = set.iter().map(|s| s.to_string()).collect();
-        Plan::new(Scenario::load_with(&path, &set).unwrap()).map_err(|e| e.to_string())
+        let s = Scenario::load_with(&path, &Overrides::from_set(set).unwrap()).unwrap();
+        bind(&s, &cat).map_err(|e| e.to_string())
     };
     let chat = plan(&[]).unwrap();
     // The gpqa measurement of this pair reaches batch 32 only.
@@ -498,7 +512,7 @@ fn a_scenario_picks_a_variant_by_name_and_an_unknown_one_is_named() {
         "fleet.cloud.max_batch=32",
     ])
     .unwrap();
-    let step = |p: &Plan| p.fleet.as_ref().unwrap().cloud.kinds[0].step_s[8];
+    let step = |p: &Bound| p.fleet.as_ref().unwrap().cloud.kinds[0].step_s[8];
     assert!(step(&chat) != step(&gpqa));
     let e = plan(&[r#"fleet.variants={"Qwen3-235B-A22B@nvidia-h100"="code"}"#])
         .err()

@@ -79,14 +79,17 @@ pub struct Catalogue {
     pub pairs: Vec<Pair>,
 }
 
-fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ProfileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
+fn read_text(path: &Path) -> Result<String, ProfileError> {
+    std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
-    toml::from_str(&text).map_err(|e| ProfileError::Toml {
+    })
+}
+
+fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, ProfileError> {
+    toml::from_str(text).map_err(|e| ProfileError::Toml {
         path: path.to_path_buf(),
-        message: crate::scenario::one_line_toml_error(&e, Some(&text)),
+        message: crate::toml_text::one_line_error(&e, Some(text)),
     })
 }
 
@@ -109,9 +112,6 @@ struct TasksFile {
 impl Catalogue {
     /// Load and validate the catalogue in `dir`.
     pub fn load(dir: &Path) -> Result<Catalogue, ProfileError> {
-        let models: ModelsFile = read_toml(&dir.join("models.toml"))?;
-        let accelerators: AcceleratorsFile = read_toml(&dir.join("accelerators.toml"))?;
-        let tasks: TasksFile = read_toml(&dir.join("tasks.toml"))?;
         let pairs_dir = dir.join("pairs");
         let mut files: Vec<PathBuf> = std::fs::read_dir(&pairs_dir)
             .map_err(|source| ProfileError::Io {
@@ -124,16 +124,49 @@ impl Catalogue {
         files.sort();
         let mut pairs = Vec::with_capacity(files.len());
         for f in files {
-            let mut pair: Pair = read_toml(&f)?;
-            pair.path = f;
-            pairs.push(pair);
+            let name = f.file_name().map(|n| n.to_string_lossy().into_owned());
+            pairs.push((name.unwrap_or_default(), read_text(&f)?));
+        }
+        let pairs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        Self::from_texts(
+            dir,
+            &read_text(&dir.join("models.toml"))?,
+            &read_text(&dir.join("accelerators.toml"))?,
+            &read_text(&dir.join("tasks.toml"))?,
+            &pairs,
+        )
+    }
+
+    /// Build and validate a catalogue from the texts of its files (in memory): `models.toml`,
+    /// `accelerators.toml`, `tasks.toml` and each pair file as `(file name, text)`. `dir` names
+    /// the catalogue in messages (files are shown as `dir/<file>`).
+    pub fn from_texts(
+        dir: &Path,
+        models: &str,
+        accelerators: &str,
+        tasks: &str,
+        pairs: &[(&str, &str)],
+    ) -> Result<Catalogue, ProfileError> {
+        let models: ModelsFile = parse_toml(&dir.join("models.toml"), models)?;
+        let accelerators: AcceleratorsFile =
+            parse_toml(&dir.join("accelerators.toml"), accelerators)?;
+        let tasks: TasksFile = parse_toml(&dir.join("tasks.toml"), tasks)?;
+        let mut parsed = Vec::with_capacity(pairs.len());
+        for (name, text) in pairs {
+            let path = dir.join("pairs").join(name);
+            let mut pair: Pair = parse_toml(&path, text)?;
+            pair.path = path;
+            parsed.push(pair);
         }
         let cat = Catalogue {
             dir: dir.to_path_buf(),
             models: models.model,
             accelerators: accelerators.accelerator,
             tasks: tasks.task,
-            pairs,
+            pairs: parsed,
         };
         cat.validate()?;
         Ok(cat)

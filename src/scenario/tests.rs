@@ -30,9 +30,12 @@ fn the_paper_scenario_expands_to_thirteen_points_in_file_order() {
     let s = shipped();
     let pts = s.points().unwrap();
     assert_eq!(pts.len(), 13);
-    assert_eq!(pts[0], RouterConfig::AllCloud);
-    assert_eq!(pts[1].kind(), "oracle");
-    assert_eq!(pts[10].label(), "accuracy(p=0.8)");
+    assert_eq!(pts[0].router, RouterConfig::AllCloud);
+    assert_eq!(pts[1].router.kind(), "oracle");
+    assert_eq!(pts[10].router.label(), "accuracy(p=0.8)");
+    // No field axes: one configuration, and each point's scenario carries its router.
+    assert!(pts.iter().all(|p| p.config == 0 && p.axes.is_empty()));
+    assert_eq!(pts[10].scenario.router, Some(pts[10].router.clone()));
     assert!(s
         .trace
         .path
@@ -46,7 +49,7 @@ fn relative_paths_are_resolved_against_the_scenario_folder() {
     assert_eq!(s.trace.path.as_deref(), Some(Path::new("dir/trace.csv")));
     assert_eq!(s.profiles, Path::new("dir/../hardware-profiles"));
     assert_eq!(
-        s.points().unwrap(),
+        s.routers().unwrap(),
         vec![RouterConfig::Oracle {
             objective: crate::router::Objective::Energy
         }]
@@ -87,7 +90,7 @@ fn sweep_arrays_expand_into_a_product_and_bad_entries_are_located() {
         "{MINIMAL}\n[sweep]\nrouter = [{{ kind = \"accuracy\", p = [0.2, 0.4], misroute = [\"paper\", \"escalate\"] }}]\n"
     );
     let pts = parse(&text).unwrap().points().unwrap();
-    let labels: Vec<String> = pts.iter().map(RouterConfig::label).collect();
+    let labels: Vec<String> = pts.iter().map(|p| p.router.label()).collect();
     // Keys expand in alphabetical order, the first varying slowest: misroute, then p.
     let want = [
         "accuracy(p=0.2)",
@@ -106,31 +109,92 @@ fn sweep_arrays_expand_into_a_product_and_bad_entries_are_located() {
     );
 }
 
+fn set(texts: &[&str]) -> Overrides {
+    Overrides::from_set(texts).unwrap()
+}
+
 #[test]
 fn overrides_set_dotted_keys_with_toml_values_or_strings() {
     let s = Scenario::parse_with(
         Path::new("dir/s.toml"),
         MINIMAL,
-        &[
-            "metrics.flops_params=total".to_string(),
-            "seed=7".to_string(),
-            "fleet.local_models=[\"Qwen3-4B\",\"Qwen3-8B\"]".to_string(),
-        ],
+        &set(&[
+            "metrics.flops_params=total",
+            "seed=7",
+            "fleet.local_models=[\"Qwen3-4B\",\"Qwen3-8B\"]",
+        ]),
     )
     .unwrap();
-    assert_eq!(s.metrics.flops_params, crate::sim::FlopsParams::Total);
+    assert_eq!(s.metrics.flops_params, crate::metrics::FlopsParams::Total);
     assert_eq!(s.seed, 7);
     assert_eq!(s.fleet.local_models.len(), 2);
-    let msg = Scenario::parse_with(
-        Path::new("dir/s.toml"),
-        MINIMAL,
-        &["fleet.nope=1".to_string()],
-    )
-    .unwrap_err()
-    .to_string();
-    assert!(msg.contains("nope"), "{msg}");
-    let msg = Scenario::parse_with(Path::new("dir/s.toml"), MINIMAL, &["seed".to_string()])
+    let msg = Scenario::parse_with(Path::new("dir/s.toml"), MINIMAL, &set(&["fleet.nope=1"]))
         .unwrap_err()
         .to_string();
-    assert!(msg.contains("--set") && msg.contains("KEY=VALUE"), "{msg}");
+    assert!(
+        msg.contains("nope") && msg.contains("--set fleet.nope=1"),
+        "{msg}"
+    );
+    let msg = Overrides::from_set(&["seed"]).unwrap_err();
+    assert!(msg.contains("KEY=VALUE"), "{msg}");
+}
+
+#[test]
+fn queries_and_skip_invalid_apply_before_validation_and_combine_with_any_set() {
+    // --queries alone adds a 24 h horizon; with --set trace.horizon_hours it keeps that one
+    // (validating before adding the queries would refuse a horizon without queries).
+    let o = Overrides {
+        queries: Some(1000),
+        ..Overrides::default()
+    };
+    let s = Scenario::parse_with(Path::new("dir/s.toml"), MINIMAL, &o).unwrap();
+    assert_eq!(
+        (s.trace.queries, s.trace.horizon_hours),
+        (Some(1000), Some(24.0))
+    );
+    let o = Overrides {
+        queries: Some(1000),
+        skip_invalid: true,
+        ..set(&["trace.horizon_hours=2"])
+    };
+    let s = Scenario::parse_with(Path::new("dir/s.toml"), MINIMAL, &o).unwrap();
+    assert_eq!(
+        (s.trace.queries, s.trace.horizon_hours, s.trace.skip_invalid),
+        (Some(1000), Some(2.0), true)
+    );
+    assert!(!parse(MINIMAL).unwrap().trace.skip_invalid);
+}
+
+#[test]
+fn field_axes_cross_with_routers_and_each_point_is_validated() {
+    let text = MINIMAL.replace("[router]\nkind = \"oracle\"\n", "")
+        + "[sweep]\nrouter = [{ kind = \"all-cloud\" }, { kind = \"oracle\" }]\nfleet.pue = [1.0, 1.5]\nfleet.local_models = [[\"Qwen3-8B\"], [\"Qwen3-4B\", \"Qwen3-14B\"]]\n";
+    let s = parse(&text).unwrap();
+    let pts = s.points().unwrap();
+    assert_eq!(s.axis_keys(), ["fleet.local_models", "fleet.pue"]);
+    assert_eq!(pts.len(), 8);
+    // Axes in key order, the first slowest; routers innermost.
+    let p = &pts[5];
+    assert_eq!((p.config, p.router.kind()), (2, "oracle"));
+    assert_eq!(p.scenario.fleet.local_models, ["Qwen3-4B", "Qwen3-14B"]);
+    assert_eq!(p.scenario.fleet.pue, 1.0);
+    assert_eq!(pts[3].scenario.fleet.pue, 1.5);
+    assert_eq!(pts[3].scenario.fleet.local_models, ["Qwen3-8B"]);
+    // A value the field refuses names the axis point and the field.
+    let bad = text.replace("fleet.pue = [1.0, 1.5]", "fleet.pue = [1.0, 0.5]");
+    let msg = parse(&bad).unwrap_err().to_string();
+    assert!(
+        msg.contains("field `sweep`")
+            && msg.contains("fleet.pue = 0.5")
+            && msg.contains("`fleet.pue`: expected a PUE >= 1.0"),
+        "{msg}"
+    );
+    // An unknown field as an axis is refused like an unknown key.
+    let bad = text.replace("fleet.pue = [1.0, 1.5]", "fleet.peu = [1.0]");
+    let msg = parse(&bad).unwrap_err().to_string();
+    assert!(msg.contains("unknown field `peu`"), "{msg}");
+    // An axis that is not a list is named.
+    let bad = text.replace("fleet.pue = [1.0, 1.5]", "fleet.pue = 1.5");
+    let msg = parse(&bad).unwrap_err().to_string();
+    assert!(msg.contains("`sweep.fleet.pue`"), "{msg}");
 }

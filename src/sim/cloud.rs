@@ -31,9 +31,8 @@
 //! round robin.
 
 use super::calendar::{secs, ticks_ceil, Calendar, Ticks};
-use super::fleet::{CloudLeg, Completion};
+use super::completion::{CloudLeg, Completion, Prior};
 use super::meter::Meter;
-use crate::profile::{Pair, ProfileError};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
@@ -50,39 +49,14 @@ pub struct ReplicaKind {
     pub cap: u32,
     /// Decode step time with `n` requests admitted, seconds; index `n` in `1..=cap`.
     pub step_s: Vec<f64>,
-    /// Replica power with `n` admitted, watts; index 0 is the idle power.
+    /// Replica power with `n` admitted, watts, index `0..=cap` (0: idle), tabulated from the
+    /// replica's [`super::power::BatchCurve`].
     pub power_w: Vec<f64>,
     /// Prefill rate with `n` admitted, prompt tokens per second; index `n` in `1..=cap`.
     pub prefill_tps: Vec<f64>,
 }
 
 impl ReplicaKind {
-    /// `count` replicas of `pair` with batch cap `cap`, drawing `idle_w` watts per replica when
-    /// idle: step time, power and prefill rate for every running batch `1..=cap` from
-    /// [`Pair::at_running_batch`].
-    pub fn from_pair(
-        pair: &Pair,
-        count: u32,
-        cap: u32,
-        idle_w: f64,
-    ) -> Result<ReplicaKind, ProfileError> {
-        let (mut step_s, mut power_w, mut prefill_tps) = (vec![0.0], vec![idle_w], vec![0.0]);
-        for n in 1..=cap {
-            let p = pair.at_running_batch(n)?;
-            step_s.push(p.decode_step_s);
-            power_w.push(p.power_w);
-            prefill_tps.push(p.prefill_tokens_per_s);
-        }
-        Ok(ReplicaKind {
-            accelerator: pair.accelerator.clone(),
-            count,
-            cap,
-            step_s,
-            power_w,
-            prefill_tps,
-        })
-    }
-
     /// Estimated replica-nanoseconds a request adds at full batch (the dispatcher's work unit;
     /// an integer, so sums never drift).
     fn work(&self, n_in: u32, n_out: u32) -> u64 {
@@ -124,16 +98,6 @@ pub enum Event {
     PrefillDone(u32),
     /// The planned next completion of a replica, valid if the generation still matches.
     Decode { replica: u32, generation: u32 },
-}
-
-/// What a request brings from an earlier local attempt.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Prior {
-    pub energy_j: f64,
-    pub service_s: f64,
-    pub queue_s: f64,
-    /// The local attempt.
-    pub local: Option<super::fleet::LocalLeg>,
 }
 
 #[derive(Clone, Copy, Debug, Default)]

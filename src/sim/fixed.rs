@@ -14,20 +14,9 @@
 //! in each interval). FLOPs are `2 · params · (n_in + n_out)`; cost is
 //! `n_in · price_in + n_out · price_out`.
 
+use super::power::PowerModel;
 use super::{Charge, Endpoint, Service};
-use crate::profile::{BatchPoint, Model};
 use crate::trace::Query;
-
-/// Which parameter count FLOPs use.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FlopsParams {
-    /// Parameters touched per token (the default; for MoE models, the active experts).
-    #[default]
-    Active,
-    /// All parameters (what the IPW harness's FLOP estimate uses).
-    Total,
-}
 
 /// One endpoint's per-token figures, precomputed.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -47,29 +36,28 @@ pub struct EndpointProfile {
 }
 
 impl EndpointProfile {
-    /// Build from a model, its operating point at `batch`, and the energy multiplier (PUE). A
-    /// model without prices costs nothing here; scenarios refuse such models first.
+    /// Build from the operating point at `batch` (prefill rate, decode step time), the
+    /// endpoint's power model, the energy multiplier (PUE), the parameters FLOPs count
+    /// (billions) and token prices (USD per million input and output tokens).
     pub fn new(
-        model: &Model,
-        point: &BatchPoint,
+        prefill_tokens_per_s: f64,
+        decode_step_s: f64,
+        power: &dyn PowerModel,
         batch: f64,
         pue: f64,
-        flops: FlopsParams,
+        params_b: f64,
+        usd_per_mtok: (f64, f64),
     ) -> Self {
-        let params_b = match flops {
-            FlopsParams::Active => model.active_params_b,
-            FlopsParams::Total => model.total_params_b,
-        };
-        let prefill_s = 1.0 / point.prefill_tokens_per_s;
-        let price = model.price.unwrap_or_default();
+        let prefill_s = 1.0 / prefill_tokens_per_s;
+        let power_w = power.power_w(batch);
         EndpointProfile {
             prefill_s_per_token: prefill_s,
-            decode_s_per_token: point.decode_step_s,
-            prefill_j_per_token: pue * point.power_w * prefill_s,
-            decode_j_per_token: pue * point.power_w / batch * point.decode_step_s,
+            decode_s_per_token: decode_step_s,
+            prefill_j_per_token: pue * power_w * prefill_s,
+            decode_j_per_token: pue * power_w / batch * decode_step_s,
             flops_per_token: 2.0 * params_b * 1e9,
-            usd_per_input_token: price.input_usd_per_mtok * 1e-6,
-            usd_per_output_token: price.output_usd_per_mtok * 1e-6,
+            usd_per_input_token: usd_per_mtok.0 * 1e-6,
+            usd_per_output_token: usd_per_mtok.1 * 1e-6,
         }
     }
 

@@ -11,71 +11,13 @@
 //! meters; the report says whether a tier was overloaded (see [`Overload`]).
 
 use super::calendar::{secs, ticks, Calendar, Ticks};
-use super::cloud::{CloudSpec, CloudTier, Event, Prior};
+use super::cloud::{CloudSpec, CloudTier, Event};
+use super::completion::{Completion, LocalLeg, Prior};
 use super::latency::{LatencyRecorder, LatencySummary, Slo};
 use super::local::{LocalSpec, LocalTier};
 use super::meter::Meter;
+use super::Route;
 use crate::trace::Query;
-
-/// Where a routed query is served.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Job {
-    /// On pool model `m`, locally.
-    Local(usize),
-    /// In the cloud.
-    Cloud,
-    /// On pool model `m` locally, then (having failed) in the cloud.
-    LocalThenCloud(usize),
-}
-
-/// A query's attempt on a local device.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LocalLeg {
-    pub group: u32,
-    /// The device within its group (`None` in an unlimited group).
-    pub device: Option<u32>,
-    pub start: Ticks,
-    pub end: Ticks,
-    /// Device power while serving it, watts.
-    pub power_w: f64,
-}
-
-/// A query's stay in the cloud tier (it ends at the completion).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct CloudLeg {
-    pub replica: u32,
-    pub arrival: Ticks,
-    pub admit: Ticks,
-}
-
-/// One finished query. Times are ticks from the start of the replay.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Completion {
-    pub index: u64,
-    pub arrival: Ticks,
-    /// When service started (the local attempt, for an escalated query).
-    pub start: Ticks,
-    pub first_token: Ticks,
-    pub end: Ticks,
-    /// Time spent waiting for a device or a batch slot (both tiers, if escalated), seconds.
-    pub queue_s: f64,
-    /// Time spent being served (both tiers, if escalated), seconds.
-    pub service_s: f64,
-    /// Energy attributed to the query (cloud energy includes PUE), joules.
-    pub energy_j: f64,
-    /// Where it was served.
-    pub local: Option<LocalLeg>,
-    pub cloud: Option<CloudLeg>,
-}
-
-impl Completion {
-    pub fn ttft_s(&self) -> f64 {
-        secs(self.first_token - self.arrival)
-    }
-    pub fn e2e_s(&self) -> f64 {
-        secs(self.end - self.arrival)
-    }
-}
 
 /// The fleet's settings.
 #[derive(Clone, Debug, PartialEq)]
@@ -159,6 +101,8 @@ pub struct Fleet {
     attributed_j: f64,
     completed: u64,
     last_arrival: Ticks,
+    /// The latest completion so far.
+    last_end: Ticks,
     next_sample: Ticks,
     samples: Vec<(Ticks, u64, u64)>,
 }
@@ -175,6 +119,7 @@ impl Fleet {
             attributed_j: 0.0,
             completed: 0,
             last_arrival: 0,
+            last_end: 0,
             next_sample: 0,
             samples: Vec::new(),
         }
@@ -206,8 +151,8 @@ impl Fleet {
         }
     }
 
-    /// Serve `q` as `job`. Queries must come in arrival order.
-    pub fn submit(&mut self, q: &Query, job: Job) {
+    /// Serve `q` where `route` says. Queries must come in arrival order.
+    pub fn submit(&mut self, q: &Query, route: Route) {
         let t = ticks(q.arrival_s);
         assert!(
             t >= self.last_arrival,
@@ -217,8 +162,8 @@ impl Fleet {
         self.sample_until(t.saturating_sub(1));
         self.cal.advance(t);
         self.last_arrival = t;
-        match job {
-            Job::Local(m) => {
+        match route {
+            Route::Local(m) => {
                 let s = self
                     .local
                     .serve(m, q.index, t, q.input_tokens, q.output_tokens);
@@ -235,7 +180,7 @@ impl Fleet {
                     cloud: None,
                 });
             }
-            Job::Cloud => {
+            Route::Cloud => {
                 let id = self.cloud.new_request(
                     q.index,
                     t,
@@ -245,7 +190,7 @@ impl Fleet {
                 );
                 self.cloud.arrive(id, t, &mut self.cal);
             }
-            Job::LocalThenCloud(m) => {
+            Route::LocalThenCloud(m) => {
                 let s = self
                     .local
                     .serve(m, q.index, t, q.input_tokens, q.output_tokens);
@@ -267,6 +212,7 @@ impl Fleet {
     /// in completion order; local ones as soon as they are computed, at arrival.
     pub fn drain(&mut self, mut f: impl FnMut(&Completion)) {
         for c in self.out.drain(..) {
+            self.last_end = self.last_end.max(c.end);
             self.latency.record(c.queue_s, c.ttft_s(), c.e2e_s());
             self.attributed_j += c.energy_j;
             self.completed += 1;
@@ -285,7 +231,9 @@ impl Fleet {
         self.cloud.stop_idle_at(at);
         self.run_until(Ticks::MAX);
         self.drain(f);
-        let end = self.cal.now().max(self.local.last_end).max(at);
+        // The run ends at the last completion (or the last arrival, if later): not at the
+        // calendar's clock, which may have popped a stale (re-planned) decode event after it.
+        let end = self.last_end.max(at);
         let (local_meter, local_devices) = self.local.finish(at);
         let (cloud_meter, cloud_devices, cloud_util) = self.cloud.finish(end);
         let span = secs(end);

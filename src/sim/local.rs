@@ -18,6 +18,7 @@
 
 use super::calendar::{secs, ticks, Ticks};
 use super::meter::{Meter, HOUR};
+use super::power::{ConstantPower, PowerModel};
 use crate::rng::{Purpose, Stream};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -27,8 +28,8 @@ use std::collections::BinaryHeap;
 pub struct LocalService {
     pub prefill_s_per_token: f64,
     pub decode_s_per_token: f64,
-    /// Device power while serving, watts.
-    pub power_w: f64,
+    /// Device power while serving this model (and idle), watts.
+    pub power: ConstantPower,
 }
 
 /// A group of identical devices.
@@ -199,9 +200,10 @@ impl LocalTier {
         let prefill = f64::from(n_in) * svc.prefill_s_per_token;
         let first_token = start + ticks(prefill);
         let end = first_token + ticks(f64::from(n_out.saturating_sub(1)) * svc.decode_s_per_token);
-        let energy_j = svc.power_w * secs(end - start);
+        let power_w = svc.power.power_w(1.0);
+        let energy_j = power_w * secs(end - start);
         let state = &mut self.groups[g];
-        state.meter.add(start, end, svc.power_w, true);
+        state.meter.add(start, end, power_w, true);
         if let Some(d) = device {
             state.device_j[d as usize] += energy_j;
             match self.spec.mapping {
@@ -220,7 +222,7 @@ impl LocalTier {
             energy_j,
             group: g as u32,
             device,
-            power_w: svc.power_w,
+            power_w,
         }
     }
 

@@ -22,7 +22,7 @@ pub mod write;
 pub use format::{parse_datetime, Columns, TimeUnit, TraceFormat};
 pub use reader::{ReadOptions, RowReader};
 pub use rescale::{Rescale, ScaledTrace};
-pub use source::{QuerySource, SourceStats};
+pub use source::{MemorySource, QuerySource, SourceStats};
 pub use stream::{FileSource, StreamSpec, Ties};
 pub use synth::{Synth, SynthSource, SynthSpec};
 
@@ -389,6 +389,8 @@ pub enum Replay {
     },
     Stream(Box<StreamSpec>),
     Synth(Box<Synth>),
+    /// Queries given in memory, replayed as they are (see [`MemorySource`]).
+    Memory(std::sync::Arc<Vec<Query>>),
 }
 
 impl Replay {
@@ -400,6 +402,7 @@ impl Replay {
             }
             Replay::Stream(spec) => Box::new(FileSource::open((**spec).clone())?),
             Replay::Synth(synth) => Box::new(SynthSource::new((**synth).clone())),
+            Replay::Memory(queries) => Box::new(MemorySource::new(queries.clone())),
         })
     }
 }

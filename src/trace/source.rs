@@ -54,3 +54,54 @@ pub trait QuerySource: Send {
     /// What the source has read and left out so far.
     fn stats(&self) -> SourceStats;
 }
+
+/// Queries held in memory (built from Rust), yielded in order as they are.
+pub struct MemorySource {
+    queries: std::sync::Arc<Vec<Query>>,
+    next: usize,
+}
+
+impl MemorySource {
+    pub fn new(queries: std::sync::Arc<Vec<Query>>) -> MemorySource {
+        MemorySource { queries, next: 0 }
+    }
+
+    /// Check that `queries` can be replayed: indices `0, 1, 2, ...` and finite, non-negative
+    /// arrival times in order. The message names the first query that is not.
+    pub fn check(queries: &[Query]) -> Result<(), String> {
+        let mut last = 0.0;
+        for (i, q) in queries.iter().enumerate() {
+            if q.index != i as u64 {
+                return Err(format!("query {i}: expected index {i}, got {}", q.index));
+            }
+            if !(q.arrival_s.is_finite() && q.arrival_s >= last) {
+                return Err(format!(
+                    "query {i}: expected a finite arrival time >= {last} s (arrival order), got {}",
+                    q.arrival_s
+                ));
+            }
+            last = q.arrival_s;
+        }
+        Ok(())
+    }
+}
+
+impl QuerySource for MemorySource {
+    fn next_batch(&mut self, out: &mut Vec<Query>, max: usize) -> Result<(), TraceError> {
+        let end = (self.next + max).min(self.queries.len());
+        out.extend_from_slice(&self.queries[self.next..end]);
+        self.next = end;
+        Ok(())
+    }
+
+    fn len_hint(&self) -> Option<u64> {
+        Some(self.queries.len() as u64)
+    }
+
+    fn stats(&self) -> SourceStats {
+        SourceStats {
+            rows_read: self.next as u64,
+            ..SourceStats::default()
+        }
+    }
+}

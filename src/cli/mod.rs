@@ -1,7 +1,37 @@
-//! Command-line options (clap), validated into the library's types by `main`.
+//! The command line: options (clap) parsed straight into the library's types, and dispatch to
+//! one module per command. `main.rs` only calls [`run`] and prints errors.
+
+mod calibrate;
+mod profile;
+mod scenario;
+mod trace;
 
 use clap::{Args, Parser, Subcommand};
+use ipw_sim::scenario::{Overrides, Setting};
 use std::path::PathBuf;
+
+/// Run the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run {
+            scenario,
+            out,
+            options,
+        } => scenario::run(&scenario, out, &options),
+        Command::Sweep {
+            scenarios,
+            out,
+            options,
+        } => scenario::sweep(&scenarios, &out, &options),
+        Command::Calibrate {
+            scenario,
+            options,
+            sample,
+        } => calibrate::run(&scenario, &options, sample),
+        Command::Trace { command } => trace::run(command),
+        Command::Profile { command } => profile::run(command),
+    }
+}
 
 #[derive(Parser, Debug)]
 #[command(name = "ipw-sim", version, about = "Trace-driven simulator of hybrid local/cloud LLM inference", long_about = None)]
@@ -13,15 +43,28 @@ pub struct Cli {
 /// Options shared by every command that evaluates a scenario.
 #[derive(Args, Debug)]
 pub struct ScenarioOptions {
-    /// Override a scenario field, e.g. --set metrics.flops_params=total (repeatable).
+    /// Override a scenario field, e.g. --set metrics.flops_params=total (repeatable; the value
+    /// is TOML, or else a string).
     #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
-    /// Skip malformed trace rows and count them (--set trace.skip_invalid=true).
+    pub set: Vec<Setting>,
+    /// Skip malformed trace rows and count them (trace.skip_invalid = true).
     #[arg(long)]
     pub skip_invalid: bool,
-    /// Shorthand for --set trace.queries=N (adds --set trace.horizon_hours=24 if the scenario has no horizon).
+    /// Loop and compress the trace to N queries (trace.queries = N, and trace.horizon_hours =
+    /// 24 unless the scenario or a --set gives a horizon).
     #[arg(long)]
     pub queries: Option<u64>,
+}
+
+impl ScenarioOptions {
+    /// The overrides these options make, applied before the scenario is validated.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            set: self.set.clone(),
+            queries: self.queries,
+            skip_invalid: self.skip_invalid,
+        }
+    }
 }
 
 /// Options of the commands that run sweeps.
@@ -74,9 +117,8 @@ pub enum Command {
     Calibrate {
         /// Scenario file (TOML).
         scenario: PathBuf,
-        /// Override a scenario field, e.g. --set workload.model_noise=0.5 (repeatable).
-        #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
+        #[command(flatten)]
+        options: ScenarioOptions,
         /// Number of queries to sample (default 1,000,000; all held in memory).
         #[arg(long)]
         sample: Option<u64>,
@@ -102,7 +144,7 @@ pub enum TraceCommand {
         /// Any other synthesis setting, e.g. --set cv=1.0 --set iat=weibull --set failure_rate=0.01
         /// (the keys of [trace.synth]; repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
-        set: Vec<String>,
+        set: Vec<Setting>,
     },
     /// Print a trace's statistics (rows, span, rate, inter-arrival CV, burstiness, hourly
     /// profile, token quantiles, failures); several traces are shown side by side.

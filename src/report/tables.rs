@@ -1,78 +1,70 @@
-//! Results tables: one row per sweep point, written as CSV and Parquet through one
-//! [`Exporter`] trait, always atomically (a crash never leaves a half-written result), plus a
-//! plain-text summary for the terminal.
+//! The run's tables: one results row per point, and the event service's per-hour energy.
+//! Column definitions are in the README ("Metrics").
 
+use super::{Output, ReportError};
 use crate::router::RouterConfig;
+use crate::sim::calendar::{secs, ticks};
 use crate::sim::latency::Quantiles;
+use crate::sim::meter::HOUR;
 use crate::sim::FleetReport;
-use crate::sweep::{Plan, PointResult, SweepResult};
+use crate::sweep::{PointResult, RunMeta, SweepResult};
 use polars::prelude::*;
-use std::fs::File;
-use std::path::{Path, PathBuf};
 
-#[derive(Debug, thiserror::Error)]
-pub enum ReportError {
-    #[error("{path}: cannot write")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{path}: cannot write table: {message}")]
-    Table { path: PathBuf, message: String },
+/// The tables of a run, named as their files are: `results`, and `hourly` for the event
+/// service.
+pub fn run_tables(meta: &RunMeta, result: &SweepResult) -> Result<Vec<Output>, ReportError> {
+    let err = |e: PolarsError| ReportError::Table {
+        name: "results".into(),
+        message: e.to_string(),
+    };
+    let mut out = vec![Output::table(
+        "results",
+        results_table(meta, result).map_err(err)?,
+    )];
+    if let Some(h) = hourly_table(meta, result).map_err(err)? {
+        out.push(Output::table("hourly", h));
+    }
+    Ok(out)
 }
 
-/// A results file format.
-pub trait Exporter {
-    /// File extension, without the dot.
-    fn extension(&self) -> &'static str;
-    /// Write `table` to `file`.
-    fn write(&self, table: &mut DataFrame, file: &mut File) -> PolarsResult<()>;
-}
-
-pub struct CsvExporter;
-pub struct ParquetExporter;
-
-impl Exporter for CsvExporter {
-    fn extension(&self) -> &'static str {
-        "csv"
+/// An axis column: integers, floats, booleans or strings as such; any other value (a list, a
+/// table) as its TOML text.
+fn axis_column<'a>(key: &str, values: impl Iterator<Item = &'a toml::Value> + Clone) -> Column {
+    let name = key.into();
+    let all = |f: fn(&toml::Value) -> bool| values.clone().all(f);
+    if all(|v| v.is_integer()) {
+        Column::new(
+            name,
+            values
+                .map(|v| v.as_integer().unwrap_or_default())
+                .collect::<Vec<i64>>(),
+        )
+    } else if all(|v| v.is_integer() || v.is_float()) {
+        Column::new(
+            name,
+            values
+                .map(|v| {
+                    v.as_float()
+                        .or(v.as_integer().map(|i| i as f64))
+                        .unwrap_or_default()
+                })
+                .collect::<Vec<f64>>(),
+        )
+    } else if all(|v| v.is_bool()) {
+        Column::new(
+            name,
+            values
+                .map(|v| v.as_bool().unwrap_or_default())
+                .collect::<Vec<bool>>(),
+        )
+    } else {
+        Column::new(
+            name,
+            values
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                .collect::<Vec<String>>(),
+        )
     }
-    fn write(&self, table: &mut DataFrame, file: &mut File) -> PolarsResult<()> {
-        CsvWriter::new(file).finish(table)
-    }
-}
-
-impl Exporter for ParquetExporter {
-    fn extension(&self) -> &'static str {
-        "parquet"
-    }
-    fn write(&self, table: &mut DataFrame, file: &mut File) -> PolarsResult<()> {
-        ParquetWriter::new(file).finish(table).map(|_| ())
-    }
-}
-
-/// Write `path` atomically (see [`crate::atomic`]), mapping errors to [`ReportError`].
-fn write_atomic(
-    path: &Path,
-    write: impl FnOnce(&mut File) -> Result<(), String>,
-) -> Result<(), ReportError> {
-    let mut table_error = None;
-    crate::atomic::write_atomic(path, |f| {
-        write(f).map_err(|m| {
-            table_error = Some(m);
-            std::io::Error::other("table")
-        })
-    })
-    .map_err(|source| match table_error.take() {
-        Some(message) => ReportError::Table {
-            path: path.to_path_buf(),
-            message,
-        },
-        None => ReportError::Io {
-            path: path.to_path_buf(),
-            source,
-        },
-    })
 }
 
 fn router_columns(r: &RouterConfig) -> (&'static str, Option<f64>, &'static str, &'static str) {
@@ -88,14 +80,11 @@ fn router_columns(r: &RouterConfig) -> (&'static str, Option<f64>, &'static str,
 }
 
 /// The results table: one row per point.
-pub fn results_table(plan: &Plan, result: &SweepResult) -> PolarsResult<DataFrame> {
+pub fn results_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<DataFrame> {
     let pts = &result.points;
-    let s = |f: &dyn Fn(&crate::sweep::PointResult) -> f64| pts.iter().map(f).collect::<Vec<f64>>();
+    let s = |f: &dyn Fn(&PointResult) -> f64| pts.iter().map(f).collect::<Vec<f64>>();
     let mut columns = vec![
-        Column::new(
-            "scenario".into(),
-            vec![plan.scenario.name.as_str(); pts.len()],
-        ),
+        Column::new("scenario".into(), vec![meta.name.as_str(); pts.len()]),
         Column::new("point".into(), (0..pts.len() as u32).collect::<Vec<u32>>()),
         Column::new(
             "label".into(),
@@ -125,7 +114,7 @@ pub fn results_table(plan: &Plan, result: &SweepResult) -> PolarsResult<DataFram
                 .map(|p| router_columns(&p.router).3)
                 .collect::<Vec<_>>(),
         ),
-        Column::new("seed".into(), vec![plan.scenario.seed; pts.len()]),
+        Column::new("seed".into(), vec![meta.seed; pts.len()]),
         Column::new(
             "queries".into(),
             pts.iter().map(|p| p.summary.queries).collect::<Vec<u64>>(),
@@ -153,10 +142,21 @@ pub fn results_table(plan: &Plan, result: &SweepResult) -> PolarsResult<DataFram
         Column::new("compute_savings".into(), s(&|p| p.summary.compute_savings)),
         Column::new("cost_savings".into(), s(&|p| p.summary.cost_savings)),
     ];
-    for (i, m) in plan.scenario.fleet.local_models.iter().enumerate() {
+    // One column per axis, after the router's.
+    for (a, key) in meta.axes.iter().enumerate() {
+        columns.insert(7 + a, axis_column(key, pts.iter().map(|p| &p.axes[a])));
+    }
+    for m in &meta.local_models {
         columns.push(Column::new(
             format!("queries_{m}").into(),
-            pts.iter().map(|p| p.totals.local[i]).collect::<Vec<u64>>(),
+            pts.iter()
+                .map(|p| {
+                    p.pool
+                        .iter()
+                        .position(|x| x == m)
+                        .map_or(0, |i| p.totals.local[i])
+                })
+                .collect::<Vec<u64>>(),
         ));
     }
     columns.push(Column::new(
@@ -201,14 +201,10 @@ fn fleet_columns(pts: &[PointResult]) -> Vec<Column> {
             r.cloud.meter.total_j() / r.span_s.max(f64::MIN_POSITIVE)
         }),
         f("local_peak_hour_power_w", &|r| {
-            r.local
-                .meter
-                .peak_hour_w(crate::sim::calendar::ticks(r.span_s))
+            r.local.meter.peak_hour_w(ticks(r.span_s))
         }),
         f("cloud_peak_hour_power_w", &|r| {
-            r.cloud
-                .meter
-                .peak_hour_w(crate::sim::calendar::ticks(r.span_s))
+            r.cloud.meter.peak_hour_w(ticks(r.span_s))
         }),
         f("cloud_peak_power_w", &|r| r.cloud.peak_power_w),
     ];
@@ -259,7 +255,7 @@ fn fleet_columns(pts: &[PointResult]) -> Vec<Column> {
 }
 
 /// The per-hour energy table of the event service: one row per (point, hour).
-pub fn hourly_table(plan: &Plan, result: &SweepResult) -> PolarsResult<Option<DataFrame>> {
+pub fn hourly_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<Option<DataFrame>> {
     if !result.points.iter().all(|p| p.fleet.is_some()) {
         return Ok(None);
     }
@@ -268,7 +264,7 @@ pub fn hourly_table(plan: &Plan, result: &SweepResult) -> PolarsResult<Option<Da
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (i, p) in result.points.iter().enumerate() {
         let r = p.fleet.as_ref().expect("checked above");
-        let end = crate::sim::calendar::ticks(r.span_s);
+        let end = ticks(r.span_s);
         let hours = r
             .local
             .meter
@@ -277,12 +273,8 @@ pub fn hourly_table(plan: &Plan, result: &SweepResult) -> PolarsResult<Option<Da
             .max(r.cloud.meter.hourly_j.len());
         for h in 0..hours {
             // Seconds of the run inside this hour (the last hour may be partial).
-            let start = h as u64 * crate::sim::meter::HOUR;
-            let len = crate::sim::calendar::secs(
-                end.min(start + crate::sim::meter::HOUR)
-                    .saturating_sub(start),
-            )
-            .max(f64::MIN_POSITIVE);
+            let start = h as u64 * HOUR;
+            let len = secs(end.min(start + HOUR).saturating_sub(start)).max(f64::MIN_POSITIVE);
             let l = r.local.meter.hourly_j.get(h).copied().unwrap_or(0.0);
             let c = r.cloud.meter.hourly_j.get(h).copied().unwrap_or(0.0);
             point.push(i as u32);
@@ -296,7 +288,7 @@ pub fn hourly_table(plan: &Plan, result: &SweepResult) -> PolarsResult<Option<Da
     }
     let n = point.len();
     DataFrame::new_infer_height(vec![
-        Column::new("scenario".into(), vec![plan.scenario.name.as_str(); n]),
+        Column::new("scenario".into(), vec![meta.name.as_str(); n]),
         Column::new("point".into(), point),
         Column::new("label".into(), label),
         Column::new("hour".into(), hour),
@@ -306,125 +298,4 @@ pub fn hourly_table(plan: &Plan, result: &SweepResult) -> PolarsResult<Option<Da
         Column::new("cloud_avg_power_w".into(), cloud_w),
     ])
     .map(Some)
-}
-
-/// Write `results.csv` and `results.parquet` into `dir`, and for the event service
-/// `hourly.csv` and `hourly.parquet`; returns the paths written.
-pub fn write_results(
-    dir: &Path,
-    plan: &Plan,
-    result: &SweepResult,
-) -> Result<Vec<PathBuf>, ReportError> {
-    let table_error = |e: PolarsError| ReportError::Table {
-        path: dir.to_path_buf(),
-        message: e.to_string(),
-    };
-    let mut tables = vec![("results", results_table(plan, result).map_err(table_error)?)];
-    if let Some(hourly) = hourly_table(plan, result).map_err(table_error)? {
-        tables.push(("hourly", hourly));
-    }
-    let exporters: [&dyn Exporter; 2] = [&CsvExporter, &ParquetExporter];
-    let mut written = Vec::new();
-    for (name, table) in &mut tables {
-        for e in exporters {
-            let path = dir.join(format!("{name}.{}", e.extension()));
-            write_atomic(&path, |f| e.write(table, f).map_err(|e| e.to_string()))?;
-            written.push(path);
-        }
-    }
-    Ok(written)
-}
-
-/// A plain-text table of the headline figures, one line per point.
-pub fn summary_text(plan: &Plan, result: &SweepResult) -> String {
-    let mut out = format!(
-        "scenario {}: {} queries per point, seed {}\n{:<34} {:>7} {:>8} {:>13} {:>8} {:>8} {:>8}\n",
-        plan.scenario.name,
-        result.baseline.queries,
-        plan.scenario.seed,
-        "strategy",
-        "local%",
-        "accuracy",
-        "energy kWh",
-        "energy%",
-        "compute%",
-        "cost%"
-    );
-    for p in &result.points {
-        let s = &p.summary;
-        out += &format!(
-            "{:<34} {:>7.1} {:>8.3} {:>13.4e} {:>8.1} {:>8.1} {:>8.1}\n",
-            p.router.label(),
-            100.0 * s.local_share,
-            s.accuracy,
-            s.energy_kwh,
-            100.0 * s.energy_savings,
-            100.0 * s.compute_savings,
-            100.0 * s.cost_savings
-        );
-    }
-    out += "savings (%) are 1 - X / X(all-cloud) on the same queries\n";
-    if result.points.iter().all(|p| p.fleet.is_some()) {
-        out += &format!(
-            "{:<34} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7} {:>9}\n",
-            "strategy",
-            "e2e p50 s",
-            "e2e p99 s",
-            "ttft p99",
-            "SLO %",
-            "local%u",
-            "cloud%u",
-            "idle kWh"
-        );
-        for p in &result.points {
-            let r = p.fleet.as_ref().expect("checked above");
-            let l = &r.latency;
-            out += &format!(
-                "{:<34} {:>9.2} {:>9.2} {:>9.3} {:>7.1} {:>7.1} {:>7.1} {:>9.3}\n",
-                p.router.label(),
-                l.e2e.p50,
-                l.e2e.p99,
-                l.ttft.p99,
-                100.0 * l.slo_both,
-                100.0 * r.local.utilisation,
-                100.0 * r.cloud.utilisation,
-                r.idle_j() / 3.6e6
-            );
-        }
-        out += "SLO % meets every [slo] target; %u: utilisation (local: busy device-time; cloud: batch slots in use; NaN: unlimited devices)\n";
-    }
-    out
-}
-
-/// One warning line per overloaded tier of each point (for stderr).
-pub fn overload_warnings(result: &SweepResult) -> Vec<String> {
-    let mut out = Vec::new();
-    let listed = result
-        .points
-        .iter()
-        .any(|p| p.router == crate::router::RouterConfig::AllCloud);
-    let baseline = (!listed)
-        .then_some(result.baseline_fleet.as_ref())
-        .flatten()
-        .map(|r| ("all-cloud (baseline)".to_string(), r));
-    let points = result
-        .points
-        .iter()
-        .filter_map(|p| p.fleet.as_ref().map(|r| (p.router.label(), r)));
-    for (label, r) in points.chain(baseline) {
-        for (tier, t) in [("local", &r.local), ("cloud", &r.cloud)] {
-            let o = &t.overload;
-            if o.overloaded {
-                out.push(format!(
-                    "{label}: the {tier} tier is overloaded: its waiting queue reached {} queries at {:.0} s ({} slots), growing by up to {:.2} queries/s over an hour, and held {} at the last arrival; latencies reflect the backlog. Add capacity or lower the load",
-                    o.max_waiting,
-                    o.max_waiting_at_s,
-                    t.slots.map_or("unlimited".into(), |n| n.to_string()),
-                    o.growth_per_s,
-                    o.final_waiting,
-                ));
-            }
-        }
-    }
-    out
 }

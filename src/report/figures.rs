@@ -1,10 +1,11 @@
-//! Figures (plotters, PNG). Text is drawn with DejaVu Sans, embedded in the binary
+//! Figures, drawn in memory (plotters) and returned as PNG bytes for
+//! [`super::write_outputs`]. Text is drawn with DejaVu Sans, embedded in the binary
 //! (`DejaVuSans.ttf`, Bitstream Vera / DejaVu licence in `DejaVuSans-LICENSE.txt`), so figures
 //! render the same on any machine without system fonts.
 
+use super::ReportError;
 use crate::trace::inspect::TraceStats;
 use plotters::prelude::*;
-use std::path::Path;
 
 static FONT: &[u8] = include_bytes!("DejaVuSans.ttf");
 
@@ -26,22 +27,48 @@ const COLOURS: [RGBColor; 4] = [
 
 type PlotResult = Result<(), Box<dyn std::error::Error>>;
 
+/// Encode an RGB buffer of `size` as PNG.
+fn png(rgb: Vec<u8>, size: (u32, u32)) -> Result<Vec<u8>, String> {
+    let image = image::RgbImage::from_raw(size.0, size.1, rgb).ok_or("buffer size")?;
+    let mut out = std::io::Cursor::new(Vec::new());
+    image
+        .write_to(&mut out, image::ImageFormat::Png)
+        .map_err(|e| e.to_string())?;
+    Ok(out.into_inner())
+}
+
+/// Draw a figure of `size` pixels with `draw`, as PNG bytes.
+fn figure(
+    name: &str,
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<BitMapBackend, plotters::coord::Shift>) -> PlotResult,
+) -> Result<Vec<u8>, ReportError> {
+    register();
+    let err = |message: String| ReportError::Figure {
+        name: name.into(),
+        message,
+    };
+    let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
+        draw(&root).map_err(|e| err(e.to_string()))?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    png(rgb, size).map_err(err)
+}
+
 /// Arrival rate over time and prompt/response length distributions of one or more traces,
 /// overlaid (e.g. a synthetic trace and the data it imitates), as a 1200 x 900 PNG.
-pub fn trace_figure(path: &Path, named: &[(String, TraceStats)]) -> Result<(), String> {
-    register();
-    let draw = || -> PlotResult {
-        let root = BitMapBackend::new(path, (1200, 900)).into_drawing_area();
+pub fn trace_figure(named: &[(String, TraceStats)]) -> Result<Vec<u8>, ReportError> {
+    figure("trace", (1200, 900), |root| {
         root.fill(&WHITE)?;
         let (top, bottom) = root.split_vertically(450);
         let (left, right) = bottom.split_horizontally(600);
         rate_panel(&top, named)?;
         length_panel(&left, named, true)?;
         length_panel(&right, named, false)?;
-        root.present()?;
         Ok(())
-    };
-    draw().map_err(|e| format!("{}: cannot draw figure: {e}", path.display()))
+    })
 }
 
 fn rate_panel<DB: DrawingBackend>(

@@ -1,0 +1,219 @@
+//! The per-query step between the workload and the simulation core: route each query, then
+//! charge it (fixed-batch service) or submit it to the fleet (event service), and count it.
+//!
+//! What every point of a sweep shares about a query is computed once per chunk of queries
+//! ([`facts`]: task family and which tracked models answer it) and read by every point; what
+//! depends on the point (its pool, service and router) is computed here per point.
+//!
+//! [`evaluate`] runs one fixed-batch point over a chunk and returns its totals; it is a pure
+//! function of its inputs, so chunks can be evaluated on any thread and summed in a fixed order
+//! (invariant 4). [`EventPoint`] feeds one event-service point its queries in order.
+
+use crate::metrics::Totals;
+use crate::router::{Decide, Objective, RouteInput, Router};
+use crate::sim::{Charge, Endpoint, Fleet, FleetReport, FleetSpec, Route, Service};
+use crate::trace::Query;
+use crate::workload::{QueryAttrs, Workload};
+
+/// The attributes of every query of a chunk, shared by every point of a sweep group.
+pub fn facts(workload: &Workload, queries: &[Query]) -> Vec<QueryAttrs> {
+    queries
+        .iter()
+        .map(|q| workload.attributes(q.index))
+        .collect()
+}
+
+/// Where a point's pool models and cloud model sit among the workload's tracked models.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tracking {
+    /// Workload index of each pool model.
+    pub pool: Vec<usize>,
+    /// Workload index of the cloud model.
+    pub cloud: usize,
+    /// Per task family, the pool model with the highest accuracy on it.
+    pub strongest_local: Vec<usize>,
+}
+
+impl Tracking {
+    /// The tracking of `pool` and `cloud` (model names) in `workload`; `None` if one of them
+    /// is not tracked.
+    pub fn new(workload: &Workload, pool: &[String], cloud: &str) -> Option<Tracking> {
+        let pool: Vec<usize> = pool
+            .iter()
+            .map(|m| workload.model_index(m))
+            .collect::<Option<_>>()?;
+        let cloud = workload.model_index(cloud)?;
+        let strongest_local = (0..workload.tasks.len())
+            .map(|t| {
+                (0..pool.len())
+                    .max_by(|&a, &b| {
+                        workload.models[pool[a]].accuracy[t]
+                            .total_cmp(&workload.models[pool[b]].accuracy[t])
+                    })
+                    .unwrap_or(0)
+            })
+            .collect();
+        Some(Tracking {
+            pool,
+            cloud,
+            strongest_local,
+        })
+    }
+
+    #[inline]
+    fn solves(&self, a: QueryAttrs, pool_model: usize) -> bool {
+        a.solved >> self.pool[pool_model] & 1 == 1
+    }
+}
+
+/// A point's serving side: the fixed-batch figures of its endpoints and where they sit in the
+/// workload. The event service uses the fixed-batch figures for FLOPs, cost and the oracle's
+/// choice, and measures energy and latency itself.
+pub struct Endpoints<'a, S: Service> {
+    pub service: &'a S,
+    pub tracking: &'a Tracking,
+}
+
+impl<S: Service> Endpoints<'_, S> {
+    /// The cheapest pool model (by `objective`) that answers the query, if any.
+    #[inline]
+    fn oracle_target(&self, q: &Query, a: QueryAttrs, objective: Objective) -> Option<usize> {
+        let mut best: Option<(usize, f64)> = None;
+        for i in 0..self.tracking.pool.len() {
+            if self.tracking.solves(a, i) {
+                let v = objective.of(&self.service.charge(Endpoint::Local(i), q));
+                if best.is_none_or(|(_, b)| v < b) {
+                    best = Some((i, v));
+                }
+            }
+        }
+        best.map(|(i, _)| i)
+    }
+}
+
+/// What the router decided for one query, and what the fixed-batch service charges for it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Decision {
+    pub task: usize,
+    pub route: Route,
+    /// Some pool model answers the query correctly.
+    pub solvable: bool,
+    /// The query is answered correctly where it is finally served.
+    pub correct: bool,
+    /// The fixed-batch charge.
+    pub charge: Charge,
+}
+
+/// Route one query (attributes `a`) and charge it on the fixed-batch figures.
+#[inline]
+pub fn decide<S: Service>(
+    ep: &Endpoints<'_, S>,
+    router: &Router,
+    q: &Query,
+    a: QueryAttrs,
+) -> Decision {
+    let task = a.task as usize;
+    let t = ep.tracking;
+    let solvable = (0..t.pool.len()).any(|i| t.solves(a, i));
+    let oracle = if solvable && router.needs_oracle() {
+        ep.oracle_target(q, a, router.config().objective())
+    } else {
+        None
+    };
+    let route = router.route(&RouteInput {
+        index: q.index,
+        task,
+        input_tokens: q.input_tokens,
+        output_tokens: q.output_tokens,
+        oracle,
+        fallback: t.strongest_local[task],
+    });
+    let cloud_ok = a.solved >> t.cloud & 1 == 1;
+    let (charge, correct) = match route {
+        Route::Cloud => (ep.service.charge(Endpoint::Cloud, q), cloud_ok),
+        Route::Local(m) => (ep.service.charge(Endpoint::Local(m), q), t.solves(a, m)),
+        Route::LocalThenCloud(m) => {
+            let first = ep.service.charge(Endpoint::Local(m), q);
+            let then = ep.service.charge(Endpoint::Cloud, q);
+            (first.plus(&then), cloud_ok)
+        }
+    };
+    Decision {
+        task,
+        route,
+        solvable,
+        correct,
+        charge,
+    }
+}
+
+/// Evaluate `router` on `queries` (consecutive queries of the run, in order, with their
+/// attributes `attrs`) on the fixed-batch service.
+pub fn evaluate<S: Service>(
+    ep: &Endpoints<'_, S>,
+    router: &Router,
+    queries: &[Query],
+    attrs: &[QueryAttrs],
+    tasks: usize,
+) -> Totals {
+    let mut t = Totals::new(tasks, ep.tracking.pool.len());
+    for (q, &a) in queries.iter().zip(attrs) {
+        let d = decide(ep, router, q, a);
+        t.add(d.task, d.route, d.solvable, d.correct, &d.charge, q);
+    }
+    t
+}
+
+/// One point on the event-driven core: its router, its fleet and its running totals. Feed it
+/// the run's queries chunk by chunk, in order, then [`EventPoint::finish`] it.
+pub struct EventPoint {
+    pub router: Router,
+    pub fleet: Fleet,
+    pub totals: Totals,
+}
+
+impl EventPoint {
+    pub fn new(router: Router, spec: FleetSpec, tasks: usize, pool_models: usize) -> EventPoint {
+        EventPoint {
+            router,
+            fleet: Fleet::new(spec, pool_models),
+            totals: Totals::new(tasks, pool_models),
+        }
+    }
+
+    /// Route and submit `queries` (with their attributes), and count every query finished so
+    /// far.
+    pub fn feed<S: Service>(
+        &mut self,
+        ep: &Endpoints<'_, S>,
+        queries: &[Query],
+        attrs: &[QueryAttrs],
+    ) {
+        for (q, &a) in queries.iter().zip(attrs) {
+            let d = decide(ep, &self.router, q, a);
+            self.totals.add_query(
+                d.task,
+                d.route,
+                d.solvable,
+                d.correct,
+                d.charge.flops,
+                d.charge.cost_usd,
+                q,
+            );
+            self.fleet.submit(q, d.route);
+        }
+        let totals = &mut self.totals;
+        self.fleet
+            .drain(|c| totals.add_service(c.energy_j, c.service_s));
+    }
+
+    /// Serve what is left and close the run; the totals then include idle energy.
+    pub fn finish(mut self) -> (Totals, FleetReport) {
+        let totals = &mut self.totals;
+        let report = self
+            .fleet
+            .finish(|c| totals.add_service(c.energy_j, c.service_s));
+        self.totals.idle_energy_j = report.idle_j();
+        (self.totals, report)
+    }
+}
