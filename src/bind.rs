@@ -406,3 +406,46 @@ pub fn replica_kind(
     }
     Ok(kind)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Overrides;
+    use std::path::Path;
+
+    fn cloud_power(set: &[&str]) -> Vec<f64> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let s = Scenario::load_with(
+            &root.join("scenarios/fleet-azure-conv.toml"),
+            &Overrides::from_set(set).unwrap(),
+        )
+        .unwrap();
+        let cat = Catalogue::load(&root.join("hardware-profiles")).unwrap();
+        let fleet = bind(&s, &cat).unwrap().fleet.unwrap();
+        fleet.cloud.kinds[0].power_w.clone()
+    }
+
+    #[test]
+    fn below_the_smallest_measured_batch_replica_power_holds_or_ramps_from_idle_as_chosen() {
+        // Qwen3-235B-A22B on 8 x H100 (ML.ENERGY lm-arena-chat): smallest measured batch 8 at
+        // 2,828.54 W, then 3,188.6 W at 16; H100 idle 80 W a GPU, 640 W a replica.
+        let hold = cloud_power(&[]);
+        assert_eq!(hold[0], 640.0);
+        assert!(hold[1..=8].iter().all(|&p| p == 2828.54));
+        // Halfway from 8 to 16: 2,828.54 + 0.5 x 360.06.
+        assert!((hold[12] - 3008.57).abs() < 1e-9);
+        let ramp = cloud_power(&["fleet.cloud.low_batch_power=\"idle-to-smallest\""]);
+        // 640 + (2,828.54 - 640) n / 8: n = 1 -> 913.5675 W, n = 4 -> 1,734.27 W.
+        assert!((ramp[1] - 913.5675).abs() < 1e-9);
+        assert!((ramp[4] - 1734.27).abs() < 1e-9);
+        assert_eq!(ramp[8], 2828.54);
+        assert_eq!(ramp[12], hold[12]);
+        // Not counting idle time does not change the ramp's idle end.
+        let ramp_no_idle = cloud_power(&[
+            "fleet.cloud.low_batch_power=\"idle-to-smallest\"",
+            "fleet.cloud.idle_power=false",
+        ]);
+        assert_eq!(ramp_no_idle[0], 0.0);
+        assert_eq!(ramp_no_idle[1], ramp[1]);
+    }
+}

@@ -217,3 +217,111 @@ impl EventPoint {
         (self.totals, report)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two local models whose energy and compute rank opposite ways.
+    struct Toy;
+
+    impl Service for Toy {
+        fn local_models(&self) -> usize {
+            2
+        }
+        fn charge(&self, endpoint: Endpoint, _q: &Query) -> Charge {
+            match endpoint {
+                Endpoint::Local(0) => Charge {
+                    energy_j: 1.0,
+                    latency_s: 1.0,
+                    flops: 9.0,
+                    cost_usd: 5.0,
+                },
+                Endpoint::Local(_) => Charge {
+                    energy_j: 3.0,
+                    latency_s: 1.0,
+                    flops: 2.0,
+                    cost_usd: 1.0,
+                },
+                Endpoint::Cloud => Charge {
+                    energy_j: 10.0,
+                    latency_s: 1.0,
+                    flops: 10.0,
+                    cost_usd: 10.0,
+                },
+            }
+        }
+    }
+
+    #[test]
+    fn the_oracle_picks_the_cheapest_answering_model_by_its_objective() {
+        use crate::router::{Objective, RouterConfig};
+        use crate::workload::{Correlation, Workload, WorkloadSpec};
+        let cat = crate::profile::Catalogue::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("hardware-profiles"),
+        )
+        .unwrap();
+        let spec = WorkloadSpec {
+            mix: vec![("wildchat".into(), 1.0)],
+            correlation: Correlation::Value(0.0),
+            model_noise: 0.0,
+            seed: 3,
+        };
+        let w =
+            Workload::new(&spec, &cat, &["Qwen3-8B", "GPT-OSS-20B", "Qwen3-235B-A22B"]).unwrap();
+        let tracking = Tracking::new(
+            &w,
+            &["Qwen3-8B".into(), "GPT-OSS-20B".into()],
+            "Qwen3-235B-A22B",
+        )
+        .unwrap();
+        assert_eq!((tracking.pool.clone(), tracking.cloud), (vec![0, 1], 2));
+        let ep = Endpoints {
+            service: &Toy,
+            tracking: &tracking,
+        };
+        let queries: Vec<Query> = (0..20_000)
+            .map(|i| Query {
+                index: i,
+                arrival_s: 0.0,
+                input_tokens: 1,
+                output_tokens: 1,
+            })
+            .collect();
+        let (mut only0, mut only1, mut both) = (0, 0, 0);
+        for q in &queries {
+            let s = w.attributes(q.index).solved & 0b11;
+            match s {
+                0b01 => only0 += 1,
+                0b10 => only1 += 1,
+                0b11 => both += 1,
+                _ => {}
+            }
+        }
+        assert!(both > 1000 && only0 > 1000 && only1 > 1000);
+        let run = |objective| {
+            let r = crate::router::Router::new(RouterConfig::Oracle { objective }, 3);
+            evaluate(&ep, &r, &queries, &facts(&w, &queries), 1)
+        };
+        let energy = run(Objective::Energy);
+        assert_eq!(
+            energy.local,
+            vec![only0 + both, only1],
+            "energy prefers model 0"
+        );
+        let compute = run(Objective::Compute);
+        assert_eq!(
+            compute.local,
+            vec![only0, only1 + both],
+            "compute prefers model 1"
+        );
+        let cost = run(Objective::Cost);
+        assert_eq!(cost.local, compute.local, "cost also prefers model 1");
+        assert_eq!(
+            energy.energy_j,
+            (only0 + both) as f64
+                + 3.0 * only1 as f64
+                + 10.0 * (20_000 - only0 - only1 - both) as f64
+        );
+    }
+}

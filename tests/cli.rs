@@ -322,33 +322,265 @@ fn a_scenario_name_that_is_not_a_plain_folder_name_is_refused() {
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
 }
 
+fn parquet(path: &Path) -> DataFrame {
+    ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap()
+}
+
+fn strs(t: &DataFrame, name: &str) -> Vec<String> {
+    let c = t.column(name).unwrap().str().unwrap().clone();
+    (0..c.len())
+        .map(|i| c.get(i).unwrap_or_default().to_string())
+        .collect()
+}
+
+fn f64s(t: &DataFrame, name: &str) -> Vec<f64> {
+    t.column(name)
+        .unwrap()
+        .cast(&DataType::Float64)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect()
+}
+
 #[test]
-fn every_shipped_scenario_runs() {
+fn every_shipped_scenario_runs_and_writes_one_finite_row_per_point() {
+    let mut seen = 0;
     for entry in std::fs::read_dir(root().join("scenarios")).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            let out = tempfile::tempdir().unwrap();
-            // Small volumes: a synthetic quarter hour, or 2,000 queries of a file.
-            let volume: [&str; 2] = if path.to_string_lossy().contains("synth") {
-                ["--set", "trace.synth.days=0.001"]
-            } else if std::fs::read_to_string(&path)
-                .unwrap()
-                .contains("horizon_hours")
-            {
-                ["--queries", "2000"]
-            } else {
-                ["--set", "trace.ties=\"keep\""]
-            };
-            ipw()
-                .arg("sweep")
-                .arg(&path)
-                .args(volume)
-                .args(["--quiet", "--out"])
-                .arg(out.path())
-                .assert()
-                .success();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
         }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let name = text
+            .lines()
+            .find_map(|l| l.strip_prefix("name = "))
+            .unwrap()
+            .trim_matches('"')
+            .to_string();
+        let out = tempfile::tempdir().unwrap();
+        // Small volumes: a synthetic quarter hour, or 2,000 queries of a file.
+        let volume: [&str; 2] = if text.contains("[trace.synth]") {
+            ["--set", "trace.synth.days=0.001"]
+        } else if text.contains("horizon_hours") {
+            ["--queries", "2000"]
+        } else {
+            ["--set", "trace.ties=\"keep\""]
+        };
+        let run = ipw()
+            .arg("sweep")
+            .arg(&path)
+            .args(volume)
+            .args(["--quiet", "--out"])
+            .arg(out.path())
+            .assert()
+            .success();
+        let stdout = String::from_utf8(run.get_output().stdout.clone()).unwrap();
+        assert!(stdout.starts_with(&format!("scenario {name}:")), "{stdout}");
+        let t = parquet(&out.path().join(&name).join("results.parquet"));
+        // One row per printed point, every point on the same (positive) number of queries.
+        let printed = stdout
+            .lines()
+            .skip(2)
+            .take_while(|l| !l.starts_with("savings"))
+            .count();
+        assert!(
+            printed >= 1 && t.height() == printed,
+            "{name}: {} rows, {printed} printed",
+            t.height()
+        );
+        let queries = f64s(&t, "queries");
+        assert!(
+            queries[0] > 0.0 && queries.iter().all(|q| *q == queries[0]),
+            "{name}"
+        );
+        if volume[0] == "--queries" {
+            assert_eq!(queries[0], 2000.0, "{name}");
+        }
+        for col in [
+            "energy_kwh",
+            "flops",
+            "cost_usd",
+            "accuracy",
+            "ipw",
+            "ipj",
+            "mean_power_w",
+        ] {
+            let v = f64s(&t, col);
+            assert!(
+                v.iter().all(|x| x.is_finite() && *x > 0.0),
+                "{name}: {col} {v:?}"
+            );
+        }
+        for col in [
+            "energy_savings",
+            "compute_savings",
+            "cost_savings",
+            "local_share",
+        ] {
+            assert!(f64s(&t, col).iter().all(|x| x.is_finite()), "{name}: {col}");
+        }
+        // All-cloud rows save nothing against themselves.
+        for (i, r) in strs(&t, "router").iter().enumerate() {
+            if r == "all-cloud" {
+                assert_eq!(f64s(&t, "energy_savings")[i], 0.0, "{name}");
+                assert_eq!(f64s(&t, "local_share")[i], 0.0, "{name}");
+            }
+        }
+        seen += 1;
     }
+    assert!(seen >= 5, "only {seen} shipped scenarios");
+}
+
+/// A copy of the Azure conversation trace's first `rows` rows with row `bad` (1-based, after
+/// the header) made malformed, and a paper scenario streaming it (no loop and compress).
+fn scenario_with_bad_row(dir: &Path, rows: usize, bad: usize) -> PathBuf {
+    let text =
+        std::fs::read_to_string(root().join("traces/azure/AzureLLMInferenceTrace_conv_2023.csv"))
+            .unwrap();
+    let mut lines: Vec<String> = text.lines().take(rows + 1).map(str::to_string).collect();
+    lines[bad] = lines[bad]
+        .replacen(',', ",twelve,", 1)
+        .replacen(",twelve,", ",x", 1);
+    let trace = dir.join("bad.csv");
+    std::fs::write(&trace, lines.join("\n") + "\n").unwrap();
+    scenario_in(dir, |s| {
+        s.replace(
+            &format!(
+                "{:?}",
+                root().join("traces/azure/AzureLLMInferenceTrace_conv_2023.csv")
+            ),
+            &format!("{trace:?}"),
+        )
+        .replace("queries = 80_200_000\n", "")
+        .replace("horizon_hours = 24.0\n", "")
+    })
+}
+
+#[test]
+fn run_and_sweep_honour_skip_invalid_on_a_trace_with_a_bad_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = scenario_with_bad_row(dir.path(), 100, 7);
+    for command in ["run", "sweep"] {
+        let out = dir.path().join(format!("out-{command}"));
+        // Without the flag the bad row stops the run, naming its line (header = line 1).
+        let err = stderr_of(
+            ipw()
+                .arg(command)
+                .arg(&scenario)
+                .arg("--out")
+                .arg(&out)
+                .arg("-q"),
+        );
+        assert!(err.contains("bad.csv:8"), "{command}: {err}");
+        let run = ipw()
+            .arg(command)
+            .arg(&scenario)
+            .args(["--skip-invalid", "-q", "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        let stderr = String::from_utf8(run.get_output().stderr.clone()).unwrap();
+        assert!(
+            stderr.contains("bad.csv: 1 malformed rows were skipped"),
+            "{command}: {stderr}"
+        );
+        let results = if command == "run" {
+            out.join("results.parquet")
+        } else {
+            out.join("paper-fig4").join("results.parquet")
+        };
+        assert_eq!(f64s(&parquet(&results), "queries")[0], 99.0, "{command}");
+    }
+}
+
+#[test]
+fn queries_combines_with_a_set_horizon_and_with_any_other_set() {
+    let out = tempfile::tempdir().unwrap();
+    // --queries alone loops and compresses over 24 h; a --set horizon is kept, not refused.
+    let run = ipw()
+        .args([
+            "run",
+            "scenarios/fleet-azure-conv.toml",
+            "--queries",
+            "3000",
+            "--set",
+            "trace.horizon_hours=0.5",
+            "--set",
+            "fleet.cloud.replicas=3",
+            "-q",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    let stderr = String::from_utf8(run.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("1 points x 3000 queries"), "{stderr}");
+    let t = parquet(&out.path().join("results.parquet"));
+    assert_eq!(f64s(&t, "queries"), [3000.0]);
+    // Arrivals over half an hour (a 24 h horizon would span a day); the run ends when the
+    // last query completes, within minutes of the last arrival.
+    let span = f64s(&t, "span_s")[0];
+    assert!((1770.0..3600.0).contains(&span), "span {span}");
+    // A --set that is not KEY=VALUE is refused by the command line itself.
+    let out = ipw()
+        .args(["run", "scenarios/fleet-azure-conv.toml", "--set", "seed"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        out.status.code() == Some(2) && err.contains("expected KEY=VALUE"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_fleet_mix_sweep_writes_a_column_per_axis_and_compares_each_point_with_its_own_baseline() {
+    let out = tempfile::tempdir().unwrap();
+    ipw()
+        .args([
+            "sweep",
+            "scenarios/fleet-mix.toml",
+            "--threads",
+            "2",
+            "-q",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    let t = parquet(&out.path().join("fleet-mix/results.parquet"));
+    // 3 replica counts x 3 pools x 4 routers.
+    assert_eq!(t.height(), 36);
+    let replicas: Vec<i64> = t
+        .column("fleet.cloud.replicas")
+        .unwrap()
+        .i64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(&replicas[..13], &[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2]);
+    let pools = strs(&t, "fleet.local_models");
+    assert_eq!(pools[4], r#"["GPT-OSS-20B"]"#);
+    // The GPT-OSS-only pool never sends a query to a Qwen3 model.
+    let qwen: Vec<f64> = f64s(&t, "queries_Qwen3-4B");
+    assert!(qwen[4..8].iter().all(|q| *q == 0.0) && qwen[1] > 0.0);
+    // Each point's savings are against all-cloud on its own replica count: rebuild them from
+    // the energies in the table.
+    let energy = f64s(&t, "energy_kwh");
+    let savings = f64s(&t, "energy_savings");
+    for i in 0..36 {
+        let base = energy[i - i % 4];
+        assert!(
+            (savings[i] - (1.0 - energy[i] / base)).abs() < 1e-12,
+            "row {i}"
+        );
+    }
+    // More always-on replicas draw more idle power: the baselines differ.
+    assert!(energy[0] < energy[12] && energy[12] < energy[24]);
 }
 
 #[test]
