@@ -1,4 +1,4 @@
-//! The event-driven core against DESIGN.md invariants 1, 2, 3, 6 and 7, against queueing theory,
+//! The event-driven core against invariants 1, 2, 3, 6 and 7 (`docs/ARCHITECTURE.md`), against queueing theory,
 //! and against the measurements its cloud profiles come from.
 //!
 //! Queueing checks use exponential service times built from tokens: `n_out` drawn exponential

@@ -1,5 +1,5 @@
 //! The event calendar: timestamped events in time order, ties in the order they were
-//! scheduled, and a clock that never goes back (DESIGN.md invariant 2).
+//! scheduled, and a clock that never goes back (invariant 2, `docs/ARCHITECTURE.md`).
 //!
 //! Time is an integer number of nanoseconds ([`Ticks`]) from the start of the replay, so event
 //! order never depends on floating-point rounding and a day fits with room to spare (u64

@@ -1,5 +1,5 @@
 //! The simulation core: serving routed queries and measuring what they cost. No I/O, no
-//! configuration: it takes plain specs (built by [`crate::bind`]) and queries, and imports
+//! configuration: it takes plain specs (built by the `bind` module) and queries, and imports
 //! nothing from the scenario, catalogue, metrics, report or sweep layers.
 //!
 //! * [`Service`] charges a query on an endpoint; [`FixedBatch`] is the paper's accounting
@@ -10,7 +10,7 @@
 //!   [`Completion`]s.
 //! * [`power`]: the power models both use.
 //!
-//! Routing a query and counting it happen above this layer ([`crate::serve`]).
+//! Routing a query and counting it happen above this layer (the `serve` module).
 
 pub mod calendar;
 pub mod cloud;
