@@ -272,8 +272,9 @@ fn default_profiles() -> PathBuf {
     PathBuf::from("../hardware-profiles")
 }
 
-/// A scenario file.
-#[derive(Clone, Debug, Deserialize)]
+/// A scenario file. Its fields are public to read; to change a parsed scenario, use
+/// [`Scenario::apply`], which keeps the sweep's points consistent with the change.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     pub name: String,
@@ -563,7 +564,7 @@ impl Scenario {
     /// The dotted keys of the sweep's field axes.
     pub fn axis_keys(&self) -> Vec<String> {
         self.axes()
-            .map(|a| a.into_iter().map(|(k, _)| k).collect())
+            .map(|a| a.into_iter().map(|x| x.key).collect())
             .unwrap_or_default()
     }
 
@@ -572,9 +573,12 @@ impl Scenario {
     pub fn points(&self) -> Result<Vec<ScenarioPoint>, ScenarioError> {
         let routers = self.routers()?;
         let axes = self.axes()?;
+        if !axes.is_empty() {
+            self.check_fields_match_document()?;
+        }
         let mut out = Vec::new();
         for (config, combo) in axes::combinations(&axes).into_iter().enumerate() {
-            let base = self.with_values(&combo)?;
+            let base = self.with_values(&axes, &combo)?;
             for r in &routers {
                 let mut scenario = base.clone();
                 scenario.router = Some(r.clone());
@@ -589,8 +593,55 @@ impl Scenario {
         Ok(out)
     }
 
-    /// The scenario with `values` (dotted key, value) applied and `[sweep]` removed, validated.
-    fn with_values(&self, values: &[(String, toml::Value)]) -> Result<Scenario, ScenarioError> {
+    /// Axis points are rebuilt from the scenario's document; refuse a scenario whose fields
+    /// were changed in Rust after parsing (change it with [`Scenario::apply`] instead).
+    fn check_fields_match_document(&self) -> Result<(), ScenarioError> {
+        let mut doc = self.doc.clone();
+        doc.remove("sweep");
+        let mut again = Self::from_doc(doc)
+            .map_err(|e| self.invalid("sweep", one_line_error(&e, None)))?
+            .located(&self.path);
+        again.sweep = self.sweep.clone();
+        again.doc = self.doc.clone();
+        if again != *self {
+            return Err(self.invalid(
+                "sweep",
+                "fields were changed after parsing, and sweep points are rebuilt from the scenario's text; change a parsed scenario with Scenario::apply",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Apply `overrides` to a parsed scenario (re-read from its document and validated, so
+    /// that sweep points see the change).
+    pub fn apply(&mut self, overrides: &Overrides) -> Result<(), ScenarioError> {
+        let mut doc = self.doc.clone();
+        let parse_error = |message: String| ScenarioError::Parse {
+            path: self.path.clone(),
+            message,
+        };
+        overrides.apply(&mut doc).map_err(parse_error)?;
+        let s = Self::from_doc(doc)
+            .map_err(|e| {
+                parse_error(format!(
+                    "after {}: {}",
+                    overrides.describe(),
+                    one_line_error(&e, None)
+                ))
+            })?
+            .located(&self.path);
+        s.validate()?;
+        *self = s;
+        Ok(())
+    }
+
+    /// The scenario with one value per axis (`values`, in axis order) applied and `[sweep]`
+    /// removed, validated.
+    fn with_values(
+        &self,
+        axes: &[axes::Axis],
+        values: &[(String, toml::Value)],
+    ) -> Result<Scenario, ScenarioError> {
         let mut s = if values.is_empty() {
             self.clone()
         } else {
@@ -598,9 +649,8 @@ impl Scenario {
                 |m: String| self.invalid("sweep", format!("at {}: {m}", axes::describe(values)));
             let mut doc = self.doc.clone();
             doc.remove("sweep");
-            for (key, v) in values {
-                let path: Vec<String> = key.split('.').map(str::to_string).collect();
-                set_path(&mut doc, &path, v.clone()).map_err(at)?;
+            for (axis, (_, v)) in axes.iter().zip(values) {
+                set_path(&mut doc, &axis.path, v.clone()).map_err(at)?;
             }
             let s = Self::from_doc(doc)
                 .map_err(|e| at(one_line_error(&e, None)))?

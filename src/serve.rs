@@ -2,8 +2,10 @@
 //! charge it (fixed-batch service) or submit it to the fleet (event service), and count it.
 //!
 //! What every point of a sweep shares about a query is computed once per chunk of queries
-//! ([`facts`]: task family and which tracked models answer it) and read by every point; what
-//! depends on the point (its pool, service and router) is computed here per point.
+//! ([`facts`]): its task family, which tracked models answer it, and, for each distinct
+//! (endpoints, objective) the group's oracle-following routers use, the oracle's choice (the
+//! cheapest answering pool model by that objective, from each endpoint's charges). What is
+//! left per point is the router's decision and the charge of the chosen endpoint.
 //!
 //! [`evaluate`] runs one fixed-batch point over a chunk and returns its totals; it is a pure
 //! function of its inputs, so chunks can be evaluated on any thread and summed in a fixed order
@@ -15,12 +17,43 @@ use crate::sim::{Charge, Endpoint, Fleet, FleetReport, FleetSpec, Route, Service
 use crate::trace::Query;
 use crate::workload::{QueryAttrs, Workload};
 
-/// The attributes of every query of a chunk, shared by every point of a sweep group.
-pub fn facts(workload: &Workload, queries: &[Query]) -> Vec<QueryAttrs> {
-    queries
+/// What every point of a sweep group shares about a chunk of queries.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Facts {
+    /// Task family and which tracked models answer, per query.
+    pub attrs: Vec<QueryAttrs>,
+    /// Per oracle context (see [`facts`]), the oracle's choice per query ([`NO_TARGET`]: none).
+    pub targets: Vec<Vec<u8>>,
+}
+
+/// No pool model answers the query.
+pub const NO_TARGET: u8 = u8::MAX;
+
+/// The shared facts of `queries`: their attributes, and the oracle's choice under each of
+/// `oracles` (endpoints and objective).
+pub fn facts<S: Service>(
+    workload: &Workload,
+    queries: &[Query],
+    oracles: &[(Endpoints<'_, S>, Objective)],
+) -> Facts {
+    let attrs: Vec<QueryAttrs> = queries
         .iter()
         .map(|q| workload.attributes(q.index))
-        .collect()
+        .collect();
+    let targets = oracles
+        .iter()
+        .map(|(ep, objective)| {
+            queries
+                .iter()
+                .zip(&attrs)
+                .map(|(q, &a)| {
+                    ep.oracle_target(q, a, *objective)
+                        .map_or(NO_TARGET, |m| m as u8)
+                })
+                .collect()
+        })
+        .collect();
+    Facts { attrs, targets }
 }
 
 /// Where a point's pool models and cloud model sit among the workload's tracked models.
@@ -74,10 +107,18 @@ pub struct Endpoints<'a, S: Service> {
     pub tracking: &'a Tracking,
 }
 
+impl<S: Service> Clone for Endpoints<'_, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S: Service> Copy for Endpoints<'_, S> {}
+
 impl<S: Service> Endpoints<'_, S> {
     /// The cheapest pool model (by `objective`) that answers the query, if any.
     #[inline]
-    fn oracle_target(&self, q: &Query, a: QueryAttrs, objective: Objective) -> Option<usize> {
+    pub fn oracle_target(&self, q: &Query, a: QueryAttrs, objective: Objective) -> Option<usize> {
         let mut best: Option<(usize, f64)> = None;
         for i in 0..self.tracking.pool.len() {
             if self.tracking.solves(a, i) {
@@ -104,21 +145,39 @@ pub struct Decision {
     pub charge: Charge,
 }
 
-/// Route one query (attributes `a`) and charge it on the fixed-batch figures.
+/// Where a point finds the oracle's choice for a query.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Oracle {
+    /// The router does not read it.
+    Unused,
+    /// In the shared facts, at this index of [`Facts::targets`].
+    Shared(usize),
+    /// Computed here, per query (for callers without shared facts).
+    Compute,
+}
+
+/// Route query `i` of a chunk (with its shared `facts`) and charge it on the fixed-batch
+/// figures.
 #[inline]
 pub fn decide<S: Service>(
     ep: &Endpoints<'_, S>,
     router: &Router,
     q: &Query,
-    a: QueryAttrs,
+    facts: &Facts,
+    i: usize,
+    oracle: Oracle,
 ) -> Decision {
+    let a = facts.attrs[i];
     let task = a.task as usize;
     let t = ep.tracking;
-    let solvable = (0..t.pool.len()).any(|i| t.solves(a, i));
-    let oracle = if solvable && router.needs_oracle() {
-        ep.oracle_target(q, a, router.config().objective())
-    } else {
-        None
+    let solvable = (0..t.pool.len()).any(|m| t.solves(a, m));
+    let oracle = match oracle {
+        _ if !solvable => None,
+        Oracle::Unused => None,
+        Oracle::Shared(k) => Some(facts.targets[k][i])
+            .filter(|&m| m != NO_TARGET)
+            .map(usize::from),
+        Oracle::Compute => ep.oracle_target(q, a, router.config().objective()),
     };
     let route = router.route(&RouteInput {
         index: q.index,
@@ -148,17 +207,18 @@ pub fn decide<S: Service>(
 }
 
 /// Evaluate `router` on `queries` (consecutive queries of the run, in order, with their
-/// attributes `attrs`) on the fixed-batch service.
+/// shared `facts`) on the fixed-batch service.
 pub fn evaluate<S: Service>(
     ep: &Endpoints<'_, S>,
     router: &Router,
     queries: &[Query],
-    attrs: &[QueryAttrs],
+    facts: &Facts,
+    oracle: Oracle,
     tasks: usize,
 ) -> Totals {
     let mut t = Totals::new(tasks, ep.tracking.pool.len());
-    for (q, &a) in queries.iter().zip(attrs) {
-        let d = decide(ep, router, q, a);
+    for (i, q) in queries.iter().enumerate() {
+        let d = decide(ep, router, q, facts, i, oracle);
         t.add(d.task, d.route, d.solvable, d.correct, &d.charge, q);
     }
     t
@@ -181,16 +241,17 @@ impl EventPoint {
         }
     }
 
-    /// Route and submit `queries` (with their attributes), and count every query finished so
-    /// far.
+    /// Route and submit `queries` (with their shared `facts`), and count every query finished
+    /// so far.
     pub fn feed<S: Service>(
         &mut self,
         ep: &Endpoints<'_, S>,
         queries: &[Query],
-        attrs: &[QueryAttrs],
+        facts: &Facts,
+        oracle: Oracle,
     ) {
-        for (q, &a) in queries.iter().zip(attrs) {
-            let d = decide(ep, &self.router, q, a);
+        for (i, q) in queries.iter().enumerate() {
+            let d = decide(ep, &self.router, q, facts, i, oracle);
             self.totals.add_query(
                 d.task,
                 d.route,
@@ -301,7 +362,12 @@ mod tests {
         assert!(both > 1000 && only0 > 1000 && only1 > 1000);
         let run = |objective| {
             let r = crate::router::Router::new(RouterConfig::Oracle { objective }, 3);
-            evaluate(&ep, &r, &queries, &facts(&w, &queries), 1)
+            // Shared and per-query oracle choices agree.
+            let shared = facts(&w, &queries, &[(ep, objective)]);
+            let computed = evaluate(&ep, &r, &queries, &shared, Oracle::Compute, 1);
+            let t = evaluate(&ep, &r, &queries, &shared, Oracle::Shared(0), 1);
+            assert_eq!(t, computed);
+            t
         };
         let energy = run(Objective::Energy);
         assert_eq!(

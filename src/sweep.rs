@@ -17,12 +17,13 @@
 pub use crate::bind::RunError;
 use crate::bind::{bind, workload, Bound, Inputs};
 use crate::metrics::{Summary, Totals};
+use crate::router::Objective;
 use crate::router::{Router, RouterConfig};
 use crate::scenario::{Scenario, ScenarioPoint};
-use crate::serve::{evaluate, facts, Endpoints, EventPoint, Tracking};
-use crate::sim::FleetReport;
+use crate::serve::{evaluate, facts, Endpoints, EventPoint, Facts, Oracle, Tracking};
+use crate::sim::{FixedBatch, FleetReport};
 use crate::trace::{Query, Replay, SourceStats};
-use crate::workload::{QueryAttrs, Workload};
+use crate::workload::Workload;
 use rayon::prelude::*;
 
 /// Queries per work unit. Fixed, so that the summation order never depends on the machine.
@@ -40,8 +41,6 @@ pub struct RunMeta {
     pub axes: Vec<String>,
     /// Every pool model of any point, in order of first appearance (one count column each).
     pub local_models: Vec<String>,
-    /// The trace file, when there is one (for warnings).
-    pub trace: Option<std::path::PathBuf>,
 }
 
 /// One point bound to plain specs.
@@ -57,6 +56,8 @@ pub struct BoundPoint {
     pub seed: u64,
     pub bound: Bound,
     pub tracking: Tracking,
+    /// Where it finds the oracle's choice in its group's shared facts.
+    pub oracle: Oracle,
 }
 
 impl BoundPoint {
@@ -84,6 +85,23 @@ pub struct Group {
     pub replay: Replay,
     pub workload: Workload,
     pub points: Vec<BoundPoint>,
+    /// The trace file it reads, if any (for warnings).
+    pub trace: Option<std::path::PathBuf>,
+    /// The distinct (point whose endpoints it uses, objective) pairs the group's
+    /// oracle-following routers need: one shared oracle choice per query each.
+    pub oracles: Vec<(usize, Objective)>,
+}
+
+impl Group {
+    /// The shared facts of a chunk.
+    fn facts(&self, queries: &[Query]) -> Facts {
+        let oracles: Vec<(Endpoints<'_, FixedBatch>, Objective)> = self
+            .oracles
+            .iter()
+            .map(|&(p, o)| (self.points[p].endpoints(), o))
+            .collect();
+        facts(&self.workload, queries, &oracles)
+    }
 }
 
 /// A scenario bound and ready to run.
@@ -101,6 +119,8 @@ pub struct PointResult {
     pub axes: Vec<toml::Value>,
     /// Its local pool (the order of [`Totals::local`]).
     pub pool: Vec<String>,
+    /// Its seed (a sweep axis may vary it).
+    pub seed: u64,
     pub totals: Totals,
     pub summary: Summary,
     /// Queueing, latency, utilisation and per-hour energy (event service only).
@@ -116,8 +136,9 @@ pub struct SweepResult {
     pub baselines: Vec<(Totals, Option<FleetReport>)>,
     /// Per configuration, whether its all-cloud run is one of the listed points.
     pub baseline_listed: Vec<bool>,
-    /// What the query sources read and left out (summed over groups).
-    pub source: SourceStats,
+    /// What each distinct query source read and left out: the trace file, if any, and its
+    /// counts (groups that read the same file with the same counts are listed once).
+    pub sources: Vec<(Option<std::path::PathBuf>, SourceStats)>,
 }
 
 impl SweepResult {
@@ -138,9 +159,11 @@ impl Sweep {
     pub fn with_inputs(scenario: &Scenario, inputs: &Inputs) -> Result<Sweep, RunError> {
         let points = scenario.points()?;
         if inputs.queries.is_some()
-            && points
-                .iter()
-                .any(|p| p.axes.iter().any(|(k, _)| k.starts_with("trace.")))
+            && points.iter().any(|p| {
+                p.axes
+                    .iter()
+                    .any(|(k, _)| k == "trace" || k.starts_with("trace."))
+            })
         {
             return Err(crate::scenario::ScenarioError::Invalid {
                 path: scenario.path.clone(),
@@ -182,7 +205,6 @@ impl Sweep {
             seed: scenario.seed,
             axes: scenario.axis_keys(),
             local_models: Vec::new(),
-            trace: scenario.trace.path.clone(),
         };
         // Group points that share queries and workload, in order of first appearance.
         let mut keys: Vec<&Scenario> = Vec::new();
@@ -221,7 +243,7 @@ impl Sweep {
             let names: Vec<&str> = tracked.iter().map(String::as_str).collect();
             let w = workload(first, &inputs.catalogue, &names)?;
             let replay = inputs.replay(first)?;
-            let points = bound
+            let mut points: Vec<BoundPoint> = bound
                 .into_iter()
                 .map(|(row, p, b)| BoundPoint {
                     row,
@@ -232,12 +254,40 @@ impl Sweep {
                     tracking: Tracking::new(&w, &b.pool, &b.cloud_model)
                         .expect("every pool and cloud model is tracked"),
                     bound: b,
+                    oracle: Oracle::Unused,
                 })
                 .collect();
+            // One shared oracle choice per distinct (endpoints, objective).
+            let mut oracles: Vec<(usize, Objective)> = Vec::new();
+            for i in 0..points.len() {
+                if !Router::new(points[i].router.clone(), 0).needs_oracle() {
+                    continue;
+                }
+                let objective = points[i].router.objective();
+                let same = |&(j, o): &(usize, Objective)| {
+                    o == objective
+                        && points[j].bound.service == points[i].bound.service
+                        && points[j].tracking == points[i].tracking
+                };
+                let k = match oracles.iter().position(same) {
+                    Some(k) => k,
+                    None => {
+                        oracles.push((i, objective));
+                        oracles.len() - 1
+                    }
+                };
+                points[i].oracle = Oracle::Shared(k);
+            }
             groups.push(Group {
                 replay,
                 workload: w,
                 points,
+                trace: if inputs.queries.is_some() {
+                    None
+                } else {
+                    first.trace.path.clone()
+                },
+                oracles,
             });
         }
         Ok(Sweep { meta, groups })
@@ -280,10 +330,13 @@ impl Sweep {
         let mut done: Vec<Option<(Totals, Option<FleetReport>, &BoundPoint)>> = vec![None; rows];
         let mut baselines: Vec<Option<(Totals, Option<FleetReport>)>> = vec![None; configs];
         let mut baseline_listed = vec![false; configs];
-        let mut source = SourceStats::default();
+        let mut sources: Vec<(Option<std::path::PathBuf>, SourceStats)> = Vec::new();
         for g in &self.groups {
             let (results, stats) = run_group(g, progress)?;
-            add_stats(&mut source, &stats);
+            let source = (g.trace.clone(), stats);
+            if !sources.contains(&source) {
+                sources.push(source);
+            }
             for (p, (totals, fleet)) in g.points.iter().zip(results) {
                 if p.router == RouterConfig::AllCloud && baselines[p.config].is_none() {
                     baselines[p.config] = Some((totals.clone(), fleet.clone()));
@@ -307,6 +360,7 @@ impl Sweep {
                     router: p.router.clone(),
                     axes: p.axes.clone(),
                     pool: p.bound.pool.clone(),
+                    seed: p.seed,
                     totals,
                     fleet,
                 }
@@ -316,7 +370,7 @@ impl Sweep {
             points,
             baselines,
             baseline_listed,
-            source,
+            sources,
         })
     }
 
@@ -334,12 +388,13 @@ impl Sweep {
         let ep = p.endpoints();
         let mut t = Totals::new(g.workload.tasks.len(), p.bound.pool.len());
         for chunk in queries.chunks(CHUNK) {
-            let attrs = facts(&g.workload, chunk);
+            let f = g.facts(chunk);
             t.merge(&evaluate(
                 &ep,
                 &router,
                 chunk,
-                &attrs,
+                &f,
+                p.oracle,
                 g.workload.tasks.len(),
             ));
         }
@@ -354,8 +409,8 @@ impl Sweep {
         let mut point = p.event_point(g.workload.tasks.len())?;
         let ep = p.endpoints();
         for chunk in queries.chunks(CHUNK) {
-            let attrs = facts(&g.workload, chunk);
-            point.feed(&ep, chunk, &attrs);
+            let f = g.facts(chunk);
+            point.feed(&ep, chunk, &f, p.oracle);
         }
         Some(point.finish())
     }
@@ -378,15 +433,6 @@ pub fn first_queries(replay: &Replay, n: usize) -> Result<Vec<Query>, RunError> 
 /// Whether two point scenarios read the same queries with the same workload.
 fn same_queries(a: &Scenario, b: &Scenario) -> bool {
     a.trace == b.trace && a.seed == b.seed && a.workload == b.workload && a.profiles == b.profiles
-}
-
-fn add_stats(a: &mut SourceStats, b: &SourceStats) {
-    a.rows_read += b.rows_read;
-    a.failures += b.failures;
-    a.filtered += b.filtered;
-    a.skipped_invalid += b.skipped_invalid;
-    a.reordered += b.reordered;
-    a.loops += b.loops;
 }
 
 type PointOutcome = (Totals, Option<FleetReport>);
@@ -425,9 +471,8 @@ fn run_group(
             break;
         }
         let chunks: Vec<&[Query]> = batch.chunks(CHUNK).collect();
-        // Shared work: each query's attributes, once per chunk.
-        let attrs: Vec<Vec<QueryAttrs>> =
-            chunks.par_iter().map(|c| facts(&g.workload, c)).collect();
+        // Shared work, once per chunk: each query's attributes and oracle choices.
+        let shared: Vec<Facts> = chunks.par_iter().map(|c| g.facts(c)).collect();
         let units: Vec<(usize, usize)> = fixed
             .iter()
             .flat_map(|&p| (0..chunks.len()).map(move |c| (p, c)))
@@ -437,11 +482,13 @@ fn run_group(
                 units
                     .par_iter()
                     .map(|&(p, c)| {
+                        let point = &g.points[p];
                         let t = evaluate(
-                            &g.points[p].endpoints(),
+                            &point.endpoints(),
                             &routers[p],
                             chunks[c],
-                            &attrs[c],
+                            &shared[c],
+                            point.oracle,
                             tasks,
                         );
                         progress(chunks[c].len() as u64);
@@ -451,9 +498,10 @@ fn run_group(
             },
             || {
                 events.par_iter_mut().for_each(|(i, e)| {
-                    let ep = g.points[*i].endpoints();
+                    let point = &g.points[*i];
+                    let ep = point.endpoints();
                     for (c, chunk) in chunks.iter().enumerate() {
-                        e.feed(&ep, chunk, &attrs[c]);
+                        e.feed(&ep, chunk, &shared[c], point.oracle);
                         progress(chunk.len() as u64);
                     }
                 })
@@ -476,14 +524,4 @@ fn run_group(
         out[i] = (t, Some(r));
     }
     Ok((out, stats))
-}
-
-/// Build the workload and replay of a scenario for tools that read queries without running
-/// points (calibration).
-pub fn scenario_queries(
-    scenario: &Scenario,
-    inputs: &Inputs,
-    n: usize,
-) -> Result<Vec<Query>, RunError> {
-    first_queries(&inputs.replay(scenario)?, n)
 }

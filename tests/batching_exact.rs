@@ -248,14 +248,14 @@ fn a_and_c_spans_end_at_the_last_completion() {
     // Case a: the last completion is q3 at 14.5u = 113,281,250 ns = 0.11328125 s. At 11u the
     // replica planned q3's completion at s(2) = 2u per token: 11u + 3 x 2u = 17u; q4's
     // completion at 12u re-planned it to 14.5u, but the stale 17u event stays in the calendar
-    // and (today) sets the span to 17u = 0.1328125 s.
+    // (before the span fix it set the span to 17u = 0.1328125 s).
     let (qs, _) = case_a();
     let (done, r) = serve(cloud_only(replica(2, 0.0), false, 1.0), &qs);
     assert_eq!(done.iter().map(|c| c.end).max(), Some(113_281_250));
     assert_eq!(r.span_s, 0.11328125, "case a span");
     // Case c: the last completion is q0 at 27.5u = 0.21484375 s. At 13u q1's arrival
     // re-planned q0's completion with its 10 remaining tokens at s(2) = 2u: 13u + 20u = 33u,
-    // stale once q1's prefill ends; today the span is 33u = 0.2578125 s.
+    // stale once q1's prefill ends (before the span fix the span was 33u = 0.2578125 s).
     let qs = case_c();
     let (done, r) = serve(cloud_only(replica(16, 20.0), true, 1.5), &qs);
     assert_eq!(done.iter().map(|c| c.end).max(), Some(214_843_750));
@@ -383,23 +383,38 @@ fn c_a_query_joining_mid_decode_slows_the_first_and_both_pay_their_token_share()
 /// with 101, on one replica of the shipped H100 profile of Qwen3-235B-A22B with cap 16 and
 /// empty prompts. The span must end at the last completion.
 ///
-/// Today (before the fix in fleet.rs) the report says 21.779960186 s while the last completion
-/// is at 21.33606 s. With the profile's s(9) = 0.0212693 s and s(10) = 0.0219369 s: the nine
+/// Before the fix in fleet.rs the report said 21.779960186 s while the last completion is at
+/// 21.33606 s. With the profile's s(9) = 0.0212693 s and s(10) = 0.0219369 s: the nine
 /// long queries have decoded 5 / s(9) = 235.08 tokens when the short one arrives at 5 s; the
 /// replica re-plans their completion at s(10), 5 + (1000 - 235.08) x s(10) = 21.77996 s; the
 /// short one ends after 100 steps at 5 + 100 x s(10) = 7.19369 s, and the nine finish at s(9):
 /// 7.19369 + (1000 - 235.08 - 100) x s(9) = 21.33606 s. The cancelled 21.78 s plan is still
-/// in the calendar and `finish` takes the span from the calendar's clock.
+/// in the calendar, and `finish` used to take the span from the calendar's clock.
 #[test]
 
 fn d_the_span_ends_at_the_last_completion_not_at_a_cancelled_decode_event() {
-    let (done, r) = review_run();
+    let (done, r, kind) = review_run();
+    let (s9, s10) = (kind.step_s[9], kind.step_s[10]);
+    // Derived above: the nine finish at 5 + 100 s(10) + (1000 - 5 / s(9) - 100) s(9)
+    // = 100 s(10) + 900 s(9) (event times rounded up to the nanosecond: within 3 ns).
+    let want = 100.0 * s10 + 900.0 * s9;
+    assert!(
+        (want - 21.33606).abs() < 1e-5,
+        "profile steps moved: {want}"
+    );
+    assert!(
+        (r.span_s - want).abs() < 3e-9,
+        "span {} vs {want}",
+        r.span_s
+    );
     let last = done.iter().map(|c| c.end).max().unwrap();
     assert_eq!(r.span_s, secs(last), "span vs last completion");
+    // The cancelled plan would have ended at 5 + (1000 - 5 / s(9)) s(10) = 21.78 s.
+    assert!(5.0 + (1000.0 - 5.0 / s9) * s10 - r.span_s > 0.44);
 }
 
 /// The reviewer's run: returns the completions and the report.
-fn review_run() -> (Vec<Completion>, FleetReport) {
+fn review_run() -> (Vec<Completion>, FleetReport, ReplicaKind) {
     let cat =
         Catalogue::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("hardware-profiles")).unwrap();
     let pair = cat.pair("Qwen3-235B-A22B", "nvidia-h100").unwrap();
@@ -425,5 +440,6 @@ fn review_run() -> (Vec<Completion>, FleetReport) {
         input_tokens: 0,
         output_tokens: 101,
     });
-    serve(cloud_only(kind, false, 1.0), &qs)
+    let (done, r) = serve(cloud_only(kind.clone(), false, 1.0), &qs);
+    (done, r, kind)
 }

@@ -581,6 +581,36 @@ fn a_fleet_mix_sweep_writes_a_column_per_axis_and_compares_each_point_with_its_o
     }
     // More always-on replicas draw more idle power: the baselines differ.
     assert!(energy[0] < energy[12] && energy[12] < energy[24]);
+    // The GPT-OSS-only rows (4-7: one replica) equal that pool swept alone, where its model
+    // sits at another index among the tracked models.
+    let alone = tempfile::tempdir().unwrap();
+    ipw()
+        .args([
+            "sweep",
+            "scenarios/fleet-mix.toml",
+            "--set",
+            r#"sweep.fleet.local_models=[["GPT-OSS-20B"]]"#,
+            "--set",
+            "sweep.fleet.cloud.replicas=[1]",
+            "-q",
+            "--out",
+        ])
+        .arg(alone.path())
+        .assert()
+        .success();
+    let a = parquet(&alone.path().join("fleet-mix/results.parquet"));
+    assert_eq!(a.height(), 4);
+    for col in [
+        "energy_kwh",
+        "energy_savings",
+        "accuracy",
+        "queries_GPT-OSS-20B",
+        "queries_cloud",
+        "e2e_p99_s",
+    ] {
+        assert_eq!(f64s(&a, col), f64s(&t, col)[4..8], "{col}");
+    }
+    assert!(f64s(&a, "queries_GPT-OSS-20B")[2] > 0.0);
 }
 
 #[test]

@@ -177,3 +177,87 @@ fn invariant_5_limits_hold_for_the_other_misroute_kinds_too() {
         "escalation pays for both attempts"
     );
 }
+
+#[test]
+fn a_seed_axis_gives_each_configuration_its_own_queries_seed_column_and_baseline() {
+    let routers = r#"sweep.router=[{kind="all-cloud"},{kind="oracle"}]"#;
+    let sweep = plan(20_000, &[routers, "sweep.seed=[1,2]"]);
+    let r = sweep.run(&|_| {}).unwrap();
+    assert_eq!(r.points.len(), 4);
+    // Each configuration equals the scenario run alone with that seed.
+    for (config, seed) in [(0, 1), (1, 2)] {
+        let alone = plan(20_000, &[routers, &format!("seed={seed}")])
+            .run(&|_| {})
+            .unwrap();
+        for k in 0..2 {
+            let p = &r.points[2 * config + k];
+            assert_eq!(p.seed, seed);
+            assert_eq!(p.totals, alone.points[k].totals, "seed {seed} point {k}");
+            assert_eq!(p.summary, alone.points[k].summary, "seed {seed} point {k}");
+        }
+    }
+    assert_ne!(
+        r.points[1].totals, r.points[3].totals,
+        "different seeds, different queries"
+    );
+    // One `seed` column with each point's seed (no duplicate axis column).
+    let t = ipw_sim::report::tables::results_table(&sweep.meta, &r).unwrap();
+    let seeds: Vec<u64> = t
+        .column("seed")
+        .unwrap()
+        .u64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(seeds, [1, 1, 2, 2]);
+}
+
+#[test]
+fn trace_axes_are_refused_when_the_queries_are_given_in_memory() {
+    use ipw_sim::bind::Inputs;
+    use ipw_sim::trace::Query;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let cat = ipw_sim::profile::Catalogue::load(&root.join("hardware-profiles")).unwrap();
+    let queries: Vec<Query> = (0..10)
+        .map(|i| Query {
+            index: i,
+            arrival_s: i as f64,
+            input_tokens: 10,
+            output_tokens: 10,
+        })
+        .collect();
+    let inputs = Inputs::with_queries(cat, queries).unwrap();
+    for axis in [
+        r#"sweep.trace.ties=["keep","spread"]"#,
+        r#"sweep.trace=[{path="a.csv"},{path="b.csv"}]"#,
+    ] {
+        let s = Scenario::load_with(
+            &root.join("scenarios/replay-file.toml"),
+            &Overrides::from_set(&[axis]).unwrap(),
+        )
+        .unwrap();
+        let e = Sweep::with_inputs(&s, &inputs).unwrap_err().to_string();
+        assert!(
+            e.contains("trace fields cannot be sweep axes"),
+            "{axis}: {e}"
+        );
+    }
+    // Out-of-order in-memory queries are refused, naming the query.
+    let cat = ipw_sim::profile::Catalogue::load(&root.join("hardware-profiles")).unwrap();
+    let bad = vec![
+        Query {
+            index: 0,
+            arrival_s: 2.0,
+            input_tokens: 1,
+            output_tokens: 1,
+        },
+        Query {
+            index: 1,
+            arrival_s: 1.0,
+            input_tokens: 1,
+            output_tokens: 1,
+        },
+    ];
+    let e = Inputs::with_queries(cat, bad).unwrap_err().to_string();
+    assert!(e.contains("query 1") && e.contains("arrival order"), "{e}");
+}

@@ -67,9 +67,11 @@ fn run_one(scenario: &Scenario, out: &Path, options: &RunOptions) -> Result<()> 
     bar.finish_and_clear();
     let result = result?;
     let meta = &sweep.meta;
-    for w in result.source.warnings() {
-        let trace = meta.trace.as_deref().unwrap_or(Path::new("trace"));
-        eprintln!("warning: {}: {w}", trace.display());
+    for (trace, stats) in &result.sources {
+        for w in stats.warnings() {
+            let trace = trace.as_deref().unwrap_or(Path::new("trace"));
+            eprintln!("warning: {}: {w}", trace.display());
+        }
     }
     for w in text::overload_warnings(meta, &result) {
         eprintln!("warning: {}: {w}", meta.name);
@@ -81,7 +83,7 @@ fn run_one(scenario: &Scenario, out: &Path, options: &RunOptions) -> Result<()> 
         "{}: {} points x {} queries in {:.2} s; wrote {}",
         meta.name,
         result.points.len(),
-        result.baseline().queries,
+        text::queries_per_point(&result),
         started.elapsed().as_secs_f64(),
         written
             .iter()

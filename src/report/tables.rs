@@ -13,15 +13,18 @@ use polars::prelude::*;
 /// The tables of a run, named as their files are: `results`, and `hourly` for the event
 /// service.
 pub fn run_tables(meta: &RunMeta, result: &SweepResult) -> Result<Vec<Output>, ReportError> {
-    let err = |e: PolarsError| ReportError::Table {
-        name: "results".into(),
-        message: e.to_string(),
+    let err = |name: &str| {
+        let name = name.to_string();
+        move |e: PolarsError| ReportError::Table {
+            name,
+            message: e.to_string(),
+        }
     };
     let mut out = vec![Output::table(
         "results",
-        results_table(meta, result).map_err(err)?,
+        results_table(meta, result).map_err(err("results"))?,
     )];
-    if let Some(h) = hourly_table(meta, result).map_err(err)? {
+    if let Some(h) = hourly_table(meta, result).map_err(err("hourly"))? {
         out.push(Output::table("hourly", h));
     }
     Ok(out)
@@ -114,7 +117,10 @@ pub fn results_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<DataF
                 .map(|p| router_columns(&p.router).3)
                 .collect::<Vec<_>>(),
         ),
-        Column::new("seed".into(), vec![meta.seed; pts.len()]),
+        Column::new(
+            "seed".into(),
+            pts.iter().map(|p| p.seed).collect::<Vec<u64>>(),
+        ),
         Column::new(
             "queries".into(),
             pts.iter().map(|p| p.summary.queries).collect::<Vec<u64>>(),
@@ -142,9 +148,13 @@ pub fn results_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<DataF
         Column::new("compute_savings".into(), s(&|p| p.summary.compute_savings)),
         Column::new("cost_savings".into(), s(&|p| p.summary.cost_savings)),
     ];
-    // One column per axis, after the router's.
+    // One column per axis, after the router's (a `seed` axis is the `seed` column).
+    let mut at = 7;
     for (a, key) in meta.axes.iter().enumerate() {
-        columns.insert(7 + a, axis_column(key, pts.iter().map(|p| &p.axes[a])));
+        if key != "seed" {
+            columns.insert(at, axis_column(key, pts.iter().map(|p| &p.axes[a])));
+            at += 1;
+        }
     }
     for m in &meta.local_models {
         columns.push(Column::new(
@@ -163,30 +173,61 @@ pub fn results_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<DataF
         "queries_cloud".into(),
         pts.iter().map(|p| p.totals.cloud).collect::<Vec<u64>>(),
     ));
-    if pts.iter().all(|p| p.fleet.is_some()) {
+    if pts.iter().any(|p| p.fleet.is_some()) {
         columns.extend(fleet_columns(pts));
     }
     DataFrame::new_infer_height(columns)
 }
 
+/// A column of `g` over the reports; with nulls for points without one (fixed-batch points in
+/// a sweep that also has event-service points).
+fn optional<T>(
+    name: &str,
+    reports: &[Option<&FleetReport>],
+    g: impl Fn(&FleetReport) -> T,
+) -> Column
+where
+    Vec<T>: IntoColumn,
+    Vec<Option<T>>: IntoColumn,
+{
+    let values: Vec<Option<T>> = reports.iter().map(|r| r.map(&g)).collect();
+    if values.iter().all(Option::is_some) {
+        values
+            .into_iter()
+            .flatten()
+            .collect::<Vec<T>>()
+            .into_column(name)
+    } else {
+        values.into_column(name)
+    }
+}
+
+/// Vectors that make a named column.
+trait IntoColumn {
+    fn into_column(self, name: &str) -> Column;
+}
+
+macro_rules! into_column {
+    ($($t:ty),*) => {$(
+        impl IntoColumn for Vec<$t> {
+            fn into_column(self, name: &str) -> Column {
+                Column::new(name.into(), self)
+            }
+        }
+        impl IntoColumn for Vec<Option<$t>> {
+            fn into_column(self, name: &str) -> Column {
+                Column::new(name.into(), self)
+            }
+        }
+    )*};
+}
+into_column!(f64, bool, u64);
+
 /// The event service's columns: idle energy, power, latency, SLO, utilisation, overload.
 fn fleet_columns(pts: &[PointResult]) -> Vec<Column> {
-    let reports: Vec<&FleetReport> = pts
-        .iter()
-        .map(|p| p.fleet.as_ref().expect("checked by the caller"))
-        .collect();
-    let f = |name: &str, g: &dyn Fn(&FleetReport) -> f64| {
-        Column::new(
-            name.into(),
-            reports.iter().map(|r| g(r)).collect::<Vec<f64>>(),
-        )
-    };
-    let b = |name: &str, g: &dyn Fn(&FleetReport) -> bool| {
-        Column::new(
-            name.into(),
-            reports.iter().map(|r| g(r)).collect::<Vec<bool>>(),
-        )
-    };
+    let reports: Vec<Option<&FleetReport>> = pts.iter().map(|p| p.fleet.as_ref()).collect();
+    let f = |name: &str, g: &dyn Fn(&FleetReport) -> f64| optional(name, &reports, g);
+    let b = |name: &str, g: &dyn Fn(&FleetReport) -> bool| optional(name, &reports, g);
     let mut out = vec![
         f("span_s", &|r| r.span_s),
         f("attributed_energy_kwh", &|r| r.attributed_j / 3.6e6),
@@ -236,34 +277,30 @@ fn fleet_columns(pts: &[PointResult]) -> Vec<Column> {
         f("cloud_queue_growth_per_s", &|r| {
             r.cloud.overload.growth_per_s
         }),
-        Column::new(
-            "local_max_waiting".into(),
-            reports
-                .iter()
-                .map(|r| r.local.overload.max_waiting)
-                .collect::<Vec<u64>>(),
-        ),
-        Column::new(
-            "cloud_max_waiting".into(),
-            reports
-                .iter()
-                .map(|r| r.cloud.overload.max_waiting)
-                .collect::<Vec<u64>>(),
-        ),
+        optional("local_max_waiting", &reports, |r| {
+            r.local.overload.max_waiting
+        }),
+        optional("cloud_max_waiting", &reports, |r| {
+            r.cloud.overload.max_waiting
+        }),
     ]);
     out
 }
 
-/// The per-hour energy table of the event service: one row per (point, hour).
+/// The per-hour energy table of the event service: one row per (event-service point, hour),
+/// with the point's axis values.
 pub fn hourly_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<Option<DataFrame>> {
-    if !result.points.iter().all(|p| p.fleet.is_some()) {
+    if !result.points.iter().any(|p| p.fleet.is_some()) {
         return Ok(None);
     }
     let (mut point, mut label, mut hour) = (Vec::new(), Vec::new(), Vec::new());
     let (mut local_j, mut cloud_j, mut local_w, mut cloud_w) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut rows_of: Vec<usize> = Vec::new();
     for (i, p) in result.points.iter().enumerate() {
-        let r = p.fleet.as_ref().expect("checked above");
+        let Some(r) = p.fleet.as_ref() else {
+            continue;
+        };
         let end = ticks(r.span_s);
         let hours = r
             .local
@@ -277,6 +314,7 @@ pub fn hourly_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<Option
             let len = secs(end.min(start + HOUR).saturating_sub(start)).max(f64::MIN_POSITIVE);
             let l = r.local.meter.hourly_j.get(h).copied().unwrap_or(0.0);
             let c = r.cloud.meter.hourly_j.get(h).copied().unwrap_or(0.0);
+            rows_of.push(i);
             point.push(i as u32);
             label.push(p.router.label());
             hour.push(h as u32);
@@ -287,15 +325,21 @@ pub fn hourly_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<Option
         }
     }
     let n = point.len();
-    DataFrame::new_infer_height(vec![
+    let mut columns = vec![
         Column::new("scenario".into(), vec![meta.name.as_str(); n]),
         Column::new("point".into(), point),
         Column::new("label".into(), label),
+    ];
+    for (a, key) in meta.axes.iter().enumerate() {
+        let values = rows_of.iter().map(|&i| &result.points[i].axes[a]);
+        columns.push(axis_column(key, values));
+    }
+    columns.extend([
         Column::new("hour".into(), hour),
         Column::new("local_energy_j".into(), local_j),
         Column::new("cloud_energy_j".into(), cloud_j),
         Column::new("local_avg_power_w".into(), local_w),
         Column::new("cloud_avg_power_w".into(), cloud_w),
-    ])
-    .map(Some)
+    ]);
+    DataFrame::new_infer_height(columns).map(Some)
 }

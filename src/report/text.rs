@@ -19,6 +19,16 @@ pub fn point_label(meta: &RunMeta, p: &PointResult) -> String {
     format!("{} {}", p.router.label(), values.join(" "))
 }
 
+/// The number of queries each point evaluated, or `"varying"` when a sweep axis changes it.
+pub fn queries_per_point(result: &SweepResult) -> String {
+    let n = result.points.first().map_or(0, |p| p.summary.queries);
+    if result.points.iter().all(|p| p.summary.queries == n) {
+        n.to_string()
+    } else {
+        "varying".into()
+    }
+}
+
 /// A plain-text table of the headline figures, one line per point.
 pub fn summary_text(meta: &RunMeta, result: &SweepResult) -> String {
     let labels: Vec<String> = result.points.iter().map(|p| point_label(meta, p)).collect();
@@ -26,7 +36,7 @@ pub fn summary_text(meta: &RunMeta, result: &SweepResult) -> String {
     let mut out = format!(
         "scenario {}: {} queries per point, seed {}\n{:<w$} {:>7} {:>8} {:>13} {:>8} {:>8} {:>8}\n",
         meta.name,
-        result.baseline().queries,
+        queries_per_point(result),
         meta.seed,
         "strategy",
         "local%",
@@ -50,7 +60,7 @@ pub fn summary_text(meta: &RunMeta, result: &SweepResult) -> String {
         );
     }
     out += "savings (%) are 1 - X / X(all-cloud) on the same queries\n";
-    if result.points.iter().all(|p| p.fleet.is_some()) {
+    if result.points.iter().any(|p| p.fleet.is_some()) {
         out += &format!(
             "{:<w$} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7} {:>9}\n",
             "strategy",
@@ -63,7 +73,9 @@ pub fn summary_text(meta: &RunMeta, result: &SweepResult) -> String {
             "idle kWh"
         );
         for (p, label) in result.points.iter().zip(&labels) {
-            let r = p.fleet.as_ref().expect("checked above");
+            let Some(r) = p.fleet.as_ref() else {
+                continue;
+            };
             let l = &r.latency;
             out += &format!(
                 "{:<w$} {:>9.2} {:>9.2} {:>9.3} {:>7.1} {:>7.1} {:>7.1} {:>9.3}\n",

@@ -13,30 +13,54 @@
 //! alphabetical order of their keys, the first varying slowest; each combination is a
 //! configuration, and the router settings are crossed inside each configuration.
 
-/// An axis: its dotted key and its values.
-pub type Axis = (String, Vec<toml::Value>);
+/// An axis: its dotted key (for columns and messages), the path of table keys it names (a
+/// quoted key may itself contain a dot), and its values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Axis {
+    pub key: String,
+    pub path: Vec<String>,
+    pub values: Vec<toml::Value>,
+}
+
+/// Fields that cannot be axes, and why.
+const NOT_AXES: &[(&str, &str)] = &[(
+    "profiles",
+    "the catalogue is loaded once per run; run one scenario per catalogue",
+)];
 
 /// The axes of a `[sweep]` table (without `router`): `(dotted key, values)`, in alphabetical
 /// order of keys. `Err((field, message))` for a leaf that is not a non-empty list.
 pub fn axes(sweep: &toml::Table) -> Result<Vec<Axis>, (String, String)> {
     let mut out = Vec::new();
-    walk(sweep, "", &mut out)?;
+    walk(sweep, &[], &mut out)?;
     Ok(out)
 }
 
-fn walk(table: &toml::Table, prefix: &str, out: &mut Vec<Axis>) -> Result<(), (String, String)> {
+fn walk(
+    table: &toml::Table,
+    prefix: &[String],
+    out: &mut Vec<Axis>,
+) -> Result<(), (String, String)> {
     for (k, v) in table {
-        let key = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
+        let mut path = prefix.to_vec();
+        path.push(k.clone());
+        let key = path.join(".");
         if key == "router" {
             continue;
         }
+        if let Some((_, why)) = NOT_AXES.iter().find(|(f, _)| *f == key) {
+            return Err((
+                format!("sweep.{key}"),
+                format!("cannot be a sweep axis: {why}"),
+            ));
+        }
         match v {
-            toml::Value::Table(t) => walk(t, &key, out)?,
-            toml::Value::Array(values) if !values.is_empty() => out.push((key, values.clone())),
+            toml::Value::Table(t) => walk(t, &path, out)?,
+            toml::Value::Array(values) if !values.is_empty() => out.push(Axis {
+                key,
+                path,
+                values: values.clone(),
+            }),
             toml::Value::Array(_) => {
                 return Err((
                     format!("sweep.{key}"),
@@ -56,17 +80,17 @@ fn walk(table: &toml::Table, prefix: &str, out: &mut Vec<Axis>) -> Result<(), (S
     Ok(())
 }
 
-/// Every combination of one value per axis, the first axis varying slowest (one empty
-/// combination when there are no axes).
+/// Every combination of one value per axis, `(key, value)` in axis order, the first axis
+/// varying slowest (one empty combination when there are no axes).
 pub fn combinations(axes: &[Axis]) -> Vec<Vec<(String, toml::Value)>> {
     let mut out: Vec<Vec<(String, toml::Value)>> = vec![Vec::new()];
-    for (key, values) in axes {
+    for axis in axes {
         out = out
             .into_iter()
             .flat_map(|combo| {
-                values.iter().map(move |v| {
+                axis.values.iter().map(move |v| {
                     let mut c = combo.clone();
-                    c.push((key.clone(), v.clone()));
+                    c.push((axis.key.clone(), v.clone()));
                     c
                 })
             })
@@ -98,9 +122,10 @@ mod tests {
             "router = [{ kind = \"oracle\" }]\nfleet.local_models = [[\"a\"], [\"b\", \"c\"]]\nfleet.cloud.replicas = [1, 2]\nseed = [3]",
         );
         let a = axes(&t).unwrap();
-        let keys: Vec<&str> = a.iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<&str> = a.iter().map(|x| x.key.as_str()).collect();
         assert_eq!(keys, ["fleet.cloud.replicas", "fleet.local_models", "seed"]);
-        assert_eq!(a[1].1.len(), 2);
+        assert_eq!(a[1].values.len(), 2);
+        assert_eq!(a[1].path, ["fleet", "local_models"]);
         let combos = combinations(&a);
         assert_eq!(combos.len(), 4);
         // The first axis varies slowest.
@@ -112,6 +137,22 @@ mod tests {
             describe(&combos[2]),
             "fleet.cloud.replicas = 2, fleet.local_models = [\"a\"], seed = 3"
         );
+    }
+
+    #[test]
+    fn a_quoted_key_with_a_dot_stays_one_path_segment() {
+        let a = axes(&table(
+            "fleet.variants.\"Llama-3.1-8B@nvidia-h100\" = [\"a\", \"b\"]",
+        ))
+        .unwrap();
+        assert_eq!(a[0].path, ["fleet", "variants", "Llama-3.1-8B@nvidia-h100"]);
+    }
+
+    #[test]
+    fn the_catalogue_is_not_an_axis() {
+        let e = axes(&table("profiles = [\"a\", \"b\"]")).unwrap_err();
+        assert_eq!(e.0, "sweep.profiles");
+        assert!(e.1.contains("loaded once per run"), "{}", e.1);
     }
 
     #[test]

@@ -198,3 +198,22 @@ fn field_axes_cross_with_routers_and_each_point_is_validated() {
     let msg = parse(&bad).unwrap_err().to_string();
     assert!(msg.contains("`sweep.fleet.pue`"), "{msg}");
 }
+
+#[test]
+fn fields_changed_in_rust_are_refused_for_axis_points_and_apply_keeps_them_consistent() {
+    let text = MINIMAL.to_string() + "[sweep]\nfleet.cloud_batch = [8, 16]\n";
+    let mut s = parse(&text).unwrap();
+    s.fleet.pue = 1.3;
+    let e = s.points().unwrap_err().to_string();
+    assert!(e.contains("Scenario::apply"), "{e}");
+    let mut s = parse(&text).unwrap();
+    s.apply(&set(&["fleet.pue=1.3"])).unwrap();
+    let pts = s.points().unwrap();
+    assert_eq!(pts.len(), 2);
+    assert!(pts.iter().all(|p| p.scenario.fleet.pue == 1.3));
+    assert_eq!(pts[1].scenario.fleet.cloud_batch, 16.0);
+    // Without axes a changed field is simply used.
+    let mut s = parse(MINIMAL).unwrap();
+    s.fleet.pue = 1.4;
+    assert_eq!(s.points().unwrap()[0].scenario.fleet.pue, 1.4);
+}

@@ -74,7 +74,7 @@ impl EndpointProfile {
 }
 
 /// The fixed-batch service over a local pool and one cloud endpoint.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FixedBatch {
     pub local: Vec<EndpointProfile>,
     pub cloud: EndpointProfile,

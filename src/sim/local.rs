@@ -99,8 +99,6 @@ pub struct LocalTier {
     /// Start times of queries that arrived and have not started yet.
     waiting: BinaryHeap<Reverse<Ticks>>,
     affinity: Stream,
-    /// The last time any device is busy until.
-    pub last_end: Ticks,
 }
 
 impl LocalTier {
@@ -141,7 +139,6 @@ impl LocalTier {
             groups,
             eligible,
             waiting: BinaryHeap::new(),
-            last_end: 0,
         }
     }
 
@@ -214,7 +211,6 @@ impl LocalTier {
         if start > arrival {
             self.waiting.push(Reverse(start));
         }
-        self.last_end = self.last_end.max(end);
         Served {
             start,
             first_token,
