@@ -204,17 +204,113 @@ pub fn parse_tokens(text: &str) -> Option<u32> {
     })
 }
 
-/// Parse a time field to seconds.
-pub fn parse_time(text: &str, unit: TimeUnit) -> Option<f64> {
+/// An absolute time in a file's own origin: whole seconds and a fraction of a second in
+/// `[0, 1)`. Epoch times (around 1.7e9 s, 1.7e12 ms, 1.7e18 ns in 2025) do not fit an f64 to
+/// better than a few hundred nanoseconds, so times are kept split until the first arrival is
+/// subtracted ([`Stamp::since`]); the relative times then keep the file's own precision.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stamp {
+    pub secs: i64,
+    pub frac: f64,
+}
+
+impl Stamp {
+    /// Before every time a file can hold.
+    pub const MIN: Stamp = Stamp {
+        secs: i64::MIN,
+        frac: 0.0,
+    };
+
+    /// `secs + frac` with `frac` brought into `[0, 1)`.
+    fn new(secs: i64, frac: f64) -> Option<Stamp> {
+        if !frac.is_finite() {
+            return None;
+        }
+        let whole = frac.floor();
+        let secs = secs.checked_add(whole as i64)?;
+        let frac = frac - whole;
+        // `frac - whole` can round up to 1 for a tiny negative fraction.
+        if frac >= 1.0 {
+            return Some(Stamp {
+                secs: secs.checked_add(1)?,
+                frac: 0.0,
+            });
+        }
+        Some(Stamp { secs, frac })
+    }
+
+    /// Seconds from `origin` to this time: the integer parts are subtracted exactly first.
+    #[inline]
+    pub fn since(self, origin: Stamp) -> f64 {
+        (i128::from(self.secs) - i128::from(origin.secs)) as f64 + (self.frac - origin.frac)
+    }
+
+    /// Seconds since the file's origin as one f64 (loses precision for epoch times).
+    pub fn as_secs_f64(self) -> f64 {
+        self.secs as f64 + self.frac
+    }
+
+    /// Time order.
+    #[inline]
+    pub fn total_cmp(&self, other: &Stamp) -> std::cmp::Ordering {
+        self.secs
+            .cmp(&other.secs)
+            .then(self.frac.total_cmp(&other.frac))
+    }
+}
+
+/// Parse a time field.
+pub fn parse_time(text: &str, unit: TimeUnit) -> Option<Stamp> {
     let t = text.trim();
     match unit {
-        TimeUnit::Datetime => parse_datetime(t),
-        u => t
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite())
-            .map(|v| v * u.seconds()),
+        TimeUnit::Datetime => parse_datetime_stamp(t),
+        TimeUnit::S => parse_scaled(t, 1),
+        TimeUnit::Ms => parse_scaled(t, 1_000),
+        TimeUnit::Us => parse_scaled(t, 1_000_000),
+        TimeUnit::Ns => parse_scaled(t, 1_000_000_000),
     }
+}
+
+/// A number of `1 / per_s` seconds. A plain decimal (`[-]digits[.digits]`) is split exactly:
+/// its integer part into whole seconds and a remainder of units, which with the decimal
+/// fraction becomes the fraction of a second. Anything else that reads as a finite number
+/// (an exponent) goes through f64, as precise as the text itself.
+fn parse_scaled(t: &str, per_s: i64) -> Option<Stamp> {
+    let (neg, body) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let (int, frac) = body.split_at(body.find('.').unwrap_or(body.len()));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let plain = all_digits(int)
+        && (frac.is_empty() || all_digits(&frac[1..]))
+        && (!int.is_empty() || frac.len() > 1)
+        && int.len() <= 30;
+    if plain {
+        let i: i128 = if int.is_empty() { 0 } else { int.parse().ok()? };
+        // ".ddd" reads as the decimal fraction, correctly rounded.
+        let f: f64 = if frac.len() > 1 {
+            frac.parse().ok()?
+        } else {
+            0.0
+        };
+        // The value in units is +-(i + f), with 0 <= f < 1.
+        let (iu, fu) = match (neg, f > 0.0) {
+            (false, _) => (i, f),
+            (true, true) => (-i - 1, 1.0 - f),
+            (true, false) => (-i, 0.0),
+        };
+        let per = i128::from(per_s);
+        let secs = i64::try_from(iu.div_euclid(per)).ok()?;
+        return Stamp::new(secs, (iu.rem_euclid(per) as f64 + fu) / per_s as f64);
+    }
+    let v = t.parse::<f64>().ok().filter(|v| v.is_finite())? / per_s as f64;
+    let whole = v.floor();
+    if whole.abs() >= 9.0e18 {
+        return None;
+    }
+    Stamp::new(whole as i64, v - whole)
 }
 
 fn digits(b: &[u8]) -> Option<u32> {
@@ -226,8 +322,13 @@ fn digits(b: &[u8]) -> Option<u32> {
 
 /// Seconds since the Unix epoch of `YYYY-MM-DD[ T]HH:MM:SS[.fff...][Z|±HH:MM]`. A fast path
 /// for the fixed layout (the Azure traces have millions of rows), with the UTC offset applied;
-/// no offset means UTC.
+/// no offset means UTC. As one f64: see [`parse_datetime_stamp`] for full precision.
 pub fn parse_datetime(s: &str) -> Option<f64> {
+    parse_datetime_stamp(s).map(Stamp::as_secs_f64)
+}
+
+/// [`parse_datetime`] as whole seconds since the epoch and the fraction of a second.
+pub fn parse_datetime_stamp(s: &str) -> Option<Stamp> {
     let b = s.as_bytes();
     if b.len() < 19
         || b[4] != b'-'
@@ -256,11 +357,8 @@ pub fn parse_datetime(s: &str) -> Option<f64> {
         if n == 0 {
             return None;
         }
-        let mut scale = 0.1;
-        for &c in &rest[1..1 + n] {
-            frac += f64::from(c - b'0') * scale;
-            scale *= 0.1;
-        }
+        // ".ddd" (ASCII, so a char boundary) reads as the decimal fraction, correctly rounded.
+        frac = s[19..20 + n].parse::<f64>().ok()?;
         rest = &rest[1 + n..];
     }
     let offset_s: i64 = match rest {
@@ -279,7 +377,7 @@ pub fn parse_datetime(s: &str) -> Option<f64> {
         _ => return None,
     };
     let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(se) - offset_s;
-    Some(secs as f64 + frac)
+    Stamp::new(secs, frac)
 }
 
 use chrono::Datelike;
@@ -334,10 +432,24 @@ mod tests {
 
     #[test]
     fn numeric_times_are_scaled_by_their_unit() {
-        assert_eq!(parse_time("1500", TimeUnit::Ms), Some(1.5));
-        assert_eq!(parse_time(" 2 ", TimeUnit::S), Some(2.0));
-        assert!((parse_time("3000000", TimeUnit::Us).unwrap() - 3.0).abs() < 1e-12);
-        assert_eq!(parse_time("nan", TimeUnit::S), None);
+        let secs = |t: &str, u| parse_time(t, u).map(Stamp::as_secs_f64);
+        assert_eq!(secs("1500", TimeUnit::Ms), Some(1.5));
+        assert_eq!(secs(" 2 ", TimeUnit::S), Some(2.0));
+        assert_eq!(secs("3000000", TimeUnit::Us), Some(3.0));
+        assert_eq!(secs("-1.25", TimeUnit::S), Some(-1.25));
+        assert_eq!(secs("2.5e3", TimeUnit::Ms), Some(2.5));
+        assert_eq!(secs(".5", TimeUnit::S), Some(0.5));
+        assert_eq!(secs("7.", TimeUnit::S), Some(7.0));
+        assert_eq!(
+            parse_time("-1500.5", TimeUnit::Ms),
+            Some(Stamp {
+                secs: -2,
+                frac: 0.4995
+            })
+        );
+        for bad in ["nan", "inf", "", "-", ".", "1.2.3", "1,5", "0x10"] {
+            assert_eq!(parse_time(bad, TimeUnit::S), None, "{bad}");
+        }
         assert_eq!(parse_tokens("12.0"), Some(12));
         assert_eq!(parse_tokens("-1"), None);
         assert_eq!(parse_tokens("1.5"), None);

@@ -19,7 +19,7 @@ pub mod stream;
 pub mod synth;
 pub mod write;
 
-pub use format::{parse_datetime, Columns, TimeUnit, TraceFormat};
+pub use format::{parse_datetime, parse_datetime_stamp, Columns, Stamp, TimeUnit, TraceFormat};
 pub use reader::{ReadOptions, RowReader};
 pub use rescale::{Rescale, ScaledTrace};
 pub use source::{MemorySource, QuerySource, SourceStats};

@@ -3,7 +3,7 @@
 //! (file, line, column, what was expected) or, with `skip_invalid`, skipped and counted.
 
 use super::format::{
-    column, parse_time, parse_tokens, Columns, Container, TimeUnit as Unit, TraceFormat,
+    column, parse_time, parse_tokens, Columns, Container, Stamp, TimeUnit as Unit, TraceFormat,
 };
 use super::{SourceStats, TraceError};
 use polars::prelude::*;
@@ -28,10 +28,10 @@ pub struct ReadOptions {
     pub log_types: Vec<String>,
 }
 
-/// One row as read: absolute time in seconds (in the file's own origin), tokens, line.
+/// One row as read: absolute time (in the file's own origin), tokens, line.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RawRow {
-    pub t: f64,
+    pub t: Stamp,
     pub input: u32,
     pub output: u32,
     /// 1-based line (CSV, JSONL) or row (Parquet) in the file.
@@ -470,9 +470,10 @@ impl ParquetRows {
                                     Unit::Datetime => chrono::DateTime::from_timestamp(secs, nanos)
                                         .map(|d| d.format("%Y-%m-%d %H:%M:%S%.f").to_string())
                                         .unwrap_or_default(),
-                                    u => format!(
-                                        "{}",
-                                        (secs as f64 + f64::from(nanos) * 1e-9) / u.seconds()
+                                    // Exact decimal text in the column's unit.
+                                    u => exact_decimal(
+                                        i128::from(secs) * 1_000_000_000 + i128::from(nanos),
+                                        u,
                                     ),
                                 }
                             })
@@ -508,6 +509,23 @@ impl ParquetRows {
         self.next += len;
         self.buffer = rows.into_iter();
         Ok(())
+    }
+}
+
+/// `ns` nanoseconds as exact decimal text in `unit` (`unit` is not `Datetime`).
+fn exact_decimal(ns: i128, unit: Unit) -> String {
+    let (per, width) = match unit {
+        Unit::Ms => (1_000_000, 6),
+        Unit::Us => (1_000, 3),
+        Unit::Ns => (1, 0),
+        Unit::S | Unit::Datetime => (1_000_000_000, 9),
+    };
+    let sign = if ns < 0 { "-" } else { "" };
+    let (whole, rest) = (ns.abs() / per, ns.abs() % per);
+    if rest == 0 {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole}.{rest:0width$}")
     }
 }
 

@@ -18,6 +18,7 @@
 //!    shifted by the first pass's period (span plus one mean gap); arrivals at or after the
 //!    horizon are dropped.
 
+use super::format::Stamp;
 use super::reader::{self, RawRow, ReadOptions, RowReader};
 use super::{Query, QuerySource, SourceStats, TraceError};
 use crate::rng::{Purpose, Stream};
@@ -81,11 +82,11 @@ pub struct FileSource {
     stats: SourceStats,
     heap: BinaryHeap<Reverse<Ordered>>,
     seq: u64,
-    max_seen: f64,
-    last_emitted: f64,
+    max_seen: Stamp,
+    last_emitted: Stamp,
     eof: bool,
     /// First arrival of the file (file time); everything is shifted by it.
-    t0: Option<f64>,
+    t0: Option<Stamp>,
     /// Offset of the current pass, seconds.
     offset: f64,
     /// First pass: rows kept and last relative time, for the loop period.
@@ -111,8 +112,8 @@ impl FileSource {
             stats: SourceStats::default(),
             heap: BinaryHeap::new(),
             seq: 0,
-            max_seen: f64::NEG_INFINITY,
-            last_emitted: f64::NEG_INFINITY,
+            max_seen: Stamp::MIN,
+            last_emitted: Stamp::MIN,
             eof: false,
             t0: None,
             offset: 0.0,
@@ -139,10 +140,11 @@ impl FileSource {
         while !self.eof && self.heap.len() < REORDER_WINDOW {
             match self.reader.next_row(&mut self.stats)? {
                 Some(r) => {
-                    if r.t < self.max_seen {
+                    if r.t.total_cmp(&self.max_seen).is_lt() {
                         self.stats.reordered += 1;
+                    } else {
+                        self.max_seen = r.t;
                     }
-                    self.max_seen = self.max_seen.max(r.t);
                     self.heap.push(Reverse(Ordered(r, self.seq)));
                     self.seq += 1;
                 }
@@ -152,7 +154,7 @@ impl FileSource {
         let Some(Reverse(Ordered(row, _))) = self.heap.pop() else {
             return Ok(None);
         };
-        if row.t < self.last_emitted {
+        if row.t.total_cmp(&self.last_emitted).is_lt() {
             return Err(TraceError::Unsorted {
                 path: self.spec.path.clone(),
                 line: row.line,
@@ -168,7 +170,9 @@ impl FileSource {
         loop {
             if let Some(row) = self.next_sorted()? {
                 let t0 = *self.t0.get_or_insert(row.t);
-                let rel = row.t - t0;
+                // Whole seconds are subtracted exactly before the fractions: epoch times keep
+                // their precision.
+                let rel = row.t.since(t0);
                 if self.spec.check_span && rel > MAX_PLAUSIBLE_SPAN_S {
                     return Err(TraceError::ImplausibleSpan {
                         path: self.spec.path.clone(),
@@ -215,8 +219,8 @@ impl FileSource {
             self.stats.loops += 1;
             self.reader = reader::open(&self.spec.path, &self.spec.read)?;
             self.eof = false;
-            self.max_seen = f64::NEG_INFINITY;
-            self.last_emitted = f64::NEG_INFINITY;
+            self.max_seen = Stamp::MIN;
+            self.last_emitted = Stamp::MIN;
         }
     }
 

@@ -54,6 +54,44 @@ fn reads_the_azure_2023_conversation_trace() {
 }
 
 #[test]
+fn azure_2023_relative_arrivals_are_the_exact_differences_of_the_file_timestamps() {
+    // Every relative arrival of both Azure 2023 traces against the exact difference of its
+    // timestamp and the first, in integer nanoseconds (chrono's parser, integer arithmetic).
+    // Before the whole seconds were subtracted first, 19,299 of the 19,366 conversation
+    // arrivals were off by 1-205 ns (epoch seconds as one f64 are good to 238 ns only).
+    for (name, rows) in [("conv", 19_366), ("code", 8_819)] {
+        let path = manifest(&format!(
+            "traces/azure/AzureLLMInferenceTrace_{name}_2023.csv"
+        ));
+        let t = Trace::read(&path, &ReadOptions::default()).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut exact: Vec<i64> = text
+            .lines()
+            .skip(1)
+            .filter(|l| !l.ends_with(",0"))
+            .map(|l| {
+                let ts = l.split(',').next().unwrap();
+                chrono::NaiveDateTime::parse_from_str(ts, "%Y-%m-%d %H:%M:%S%.f")
+                    .unwrap()
+                    .and_utc()
+                    .timestamp_nanos_opt()
+                    .unwrap()
+            })
+            .collect();
+        exact.sort_unstable();
+        assert_eq!((t.len(), exact.len()), (rows, rows), "{name}");
+        for (row, ns) in t.rows.iter().zip(&exact) {
+            let want = (ns - exact[0]) as f64 / 1e9;
+            assert!(
+                (row.arrival_s - want).abs() <= 1e-12,
+                "{name}: {} s, exact {want} s",
+                row.arrival_s
+            );
+        }
+    }
+}
+
+#[test]
 fn reads_the_azure_2023_code_trace_in_time_order() {
     let azure = Trace::read(
         &manifest("traces/azure/AzureLLMInferenceTrace_code_2023.csv"),
@@ -697,4 +735,130 @@ mod synthesis {
         .to_string();
         assert!(msg.contains("trace.synth.cv"), "{msg}");
     }
+}
+
+/// The relative arrival times of `path` read with time column `t` in `unit`.
+fn relative_times(path: &Path, format: TraceFormat, unit: TimeUnit) -> Vec<f64> {
+    let opts = ReadOptions {
+        format: Some(format),
+        columns: Some(Columns {
+            time: "t".into(),
+            time_unit: unit,
+            input: "in".into(),
+            output: "out".into(),
+            model: None,
+            log_type: None,
+        }),
+        ..ReadOptions::default()
+    };
+    let t = Trace::read(path, &opts).unwrap();
+    t.rows.iter().map(|r| r.arrival_s).collect()
+}
+
+fn assert_times(got: &[f64], want: &[f64], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}");
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() <= 1e-12, "{what}: got {got:?}, want {want:?}");
+    }
+}
+
+#[test]
+fn epoch_timestamps_keep_sub_microsecond_precision_relative_to_the_first_arrival() {
+    // As one f64, an epoch time in 2025 is only good to 2^-22 s = 238 ns in seconds (1.7e9)
+    // and 2^-12 ms = 244 ns in milliseconds (1.7e12): subtracting the first arrival after that
+    // conversion turns a 1 ms gap into 1 ms +- 0.24 us. Whole seconds are subtracted first,
+    // so gaps come out exact (to 1e-12 s here).
+    // Epoch milliseconds (2023-11-14 22:13:20 UTC + ...), 1 ms and 0.001 ms apart.
+    let (_d, p) = file(
+        "ms.csv",
+        "t,in,out\n1700000000000,1,1\n1700000000001,1,1\n1700000000001.001,1,1\n\
+         1700000000001.002,1,1\n1700000060000.5,1,1\n",
+    );
+    assert_times(
+        &relative_times(&p, TraceFormat::Csv, TimeUnit::Ms),
+        &[0.0, 0.001, 0.001001, 0.001002, 60.0005],
+        "epoch ms",
+    );
+    // Epoch nanoseconds (1.7e18 ns does not fit an f64's 53 bits either): 1 ns and 249 ns.
+    let (_d, p) = file(
+        "ns.csv",
+        "t,in,out\n1700000000000000000,1,1\n1700000000000000001,1,1\n\
+         1700000000000000250,1,1\n1700000001000000000,1,1\n",
+    );
+    assert_times(
+        &relative_times(&p, TraceFormat::Csv, TimeUnit::Ns),
+        &[0.0, 1e-9, 2.5e-7, 1.0],
+        "epoch ns",
+    );
+    // Epoch seconds with 7 decimals, and microseconds, in JSON Lines.
+    let (_d, p) = file(
+        "s.jsonl",
+        "{\"t\": \"1700000000.1000000\", \"in\": 1, \"out\": 1}\n\
+         {\"t\": \"1700000000.1000001\", \"in\": 1, \"out\": 1}\n\
+         {\"t\": 1700000002, \"in\": 1, \"out\": 1}\n",
+    );
+    assert_times(
+        &relative_times(&p, TraceFormat::Jsonl, TimeUnit::S),
+        &[0.0, 1e-7, 1.9],
+        "epoch s",
+    );
+    let (_d, p) = file(
+        "us.csv",
+        "t,in,out\n1700000000000000,1,1\n1700000000000001,1,1\n1700000000000001.5,1,1\n",
+    );
+    assert_times(
+        &relative_times(&p, TraceFormat::Csv, TimeUnit::Us),
+        &[0.0, 1e-6, 1.5e-6],
+        "epoch us",
+    );
+    // Date-times with 7 fractional digits (the Azure 2023 layout): 100 ns apart, and across
+    // a minute.
+    let (_d, p) = file(
+        "dt.csv",
+        "t,in,out\n2023-11-16 18:15:46.6805900,1,1\n2023-11-16 18:15:46.6805901,1,1\n\
+         2023-11-16 18:16:00.0000001,1,1\n",
+    );
+    assert_times(
+        &relative_times(&p, TraceFormat::Csv, TimeUnit::Datetime),
+        &[0.0, 1e-7, 13.3194101],
+        "date-times",
+    );
+}
+
+#[test]
+fn parquet_timestamp_columns_keep_nanoseconds_in_every_unit() {
+    // A Parquet timestamp column (nanoseconds since the epoch) read as milliseconds: the
+    // reader writes each value as exact decimal text in the column's unit.
+    use polars::prelude::{Column, DataFrame, DataType, ParquetWriter, TimeUnit as PlTimeUnit};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ts.parquet");
+    let ns = [
+        1_700_000_000_000_000_000i64,
+        1_700_000_000_000_000_001,
+        1_700_000_000_001_000_250,
+    ];
+    let t = Column::new("t".into(), ns)
+        .cast(&DataType::Datetime(PlTimeUnit::Nanoseconds, None))
+        .unwrap();
+    let mut df = DataFrame::new_infer_height(vec![
+        t,
+        Column::new("in".into(), [1i64, 1, 1]),
+        Column::new("out".into(), [1i64, 1, 1]),
+    ])
+    .unwrap();
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    for unit in [TimeUnit::S, TimeUnit::Ms, TimeUnit::Us, TimeUnit::Ns] {
+        assert_times(
+            &relative_times(&path, TraceFormat::Parquet, unit),
+            &[0.0, 1e-9, 0.001000250],
+            &format!("{unit:?}"),
+        );
+    }
+    assert_times(
+        &relative_times(&path, TraceFormat::Parquet, TimeUnit::Datetime),
+        &[0.0, 1e-9, 0.001000250],
+        "Datetime",
+    );
 }
