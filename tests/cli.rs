@@ -883,3 +883,43 @@ fn profile_import_writes_a_profile_from_ml_energy_and_from_a_harness_run() {
         "{err}"
     );
 }
+
+#[test]
+fn a_service_axis_mixes_fixed_batch_and_event_points_in_one_table() {
+    let out = tempfile::tempdir().unwrap();
+    ipw()
+        .args([
+            "sweep",
+            "scenarios/paper-fig4.toml",
+            "--queries",
+            "2000",
+            "--set",
+            r#"sweep.router=[{kind="all-cloud"},{kind="oracle"}]"#,
+            "--set",
+            r#"sweep.fleet.service=["fixed-batch","event"]"#,
+            "-q",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    let dir = out.path().join("paper-fig4");
+    let t = parquet(&dir.join("results.parquet"));
+    assert_eq!(
+        strs(&t, "fleet.service"),
+        ["fixed-batch", "fixed-batch", "event", "event"]
+    );
+    // Event columns are null on the fixed-batch rows and filled on the event rows.
+    let span = t.column("span_s").unwrap().f64().unwrap().clone();
+    assert_eq!(
+        (0..4).map(|i| span.get(i).is_some()).collect::<Vec<_>>(),
+        [false, false, true, true]
+    );
+    // The same queries, routed the same way: equal compute, different energy accounting.
+    let flops = f64s(&t, "flops");
+    assert_eq!((flops[0], flops[1]), (flops[2], flops[3]));
+    // The hourly table holds the event points only (rows 2 and 3), 24 hours each or so.
+    let h = parquet(&dir.join("hourly.parquet"));
+    let points: Vec<f64> = f64s(&h, "point");
+    assert!(points.iter().all(|p| *p == 2.0 || *p == 3.0) && points.len() >= 48);
+}
