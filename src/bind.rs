@@ -92,6 +92,28 @@ fn fleet_error(s: &Scenario, field: &str, message: String) -> RunError {
     }
 }
 
+/// Check that accelerator `id` (named by `field`) is of tier `want`.
+fn expect_tier(
+    s: &Scenario,
+    catalogue: &Catalogue,
+    field: &str,
+    id: &str,
+    want: Tier,
+) -> Result<(), RunError> {
+    let a = catalogue.accelerator(id)?;
+    if a.tier != want {
+        return Err(fleet_error(
+            s,
+            field,
+            format!(
+                "`{id}` is a {:?} accelerator, expected a {want:?} one",
+                a.tier
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Check `s` against the catalogue and build its specs.
 pub fn bind(s: &Scenario, catalogue: &Catalogue) -> Result<Bound, RunError> {
     let f = &s.fleet;
@@ -99,17 +121,7 @@ pub fn bind(s: &Scenario, catalogue: &Catalogue) -> Result<Bound, RunError> {
         ("fleet.local_accelerator", &f.local_accelerator, Tier::Local),
         ("fleet.cloud_accelerator", &f.cloud_accelerator, Tier::Cloud),
     ] {
-        let a = catalogue.accelerator(id)?;
-        if a.tier != want {
-            return Err(fleet_error(
-                s,
-                field,
-                format!(
-                    "`{id}` is a {:?} accelerator, expected a {want:?} one",
-                    a.tier
-                ),
-            ));
-        }
+        expect_tier(s, catalogue, field, id, want)?;
     }
     for (key, variant) in &f.variants {
         let (model, acc) = key.split_once('@').expect("validated by the scenario");
@@ -248,17 +260,7 @@ fn fleet_spec(s: &Scenario, catalogue: &Catalogue) -> Result<FleetSpec, RunError
     };
     let mut local_groups = Vec::new();
     for (acc, devices, models) in groups {
-        let a = catalogue.accelerator(&acc)?;
-        if a.tier != Tier::Local {
-            return Err(fleet_error(
-                s,
-                "fleet.local.groups",
-                format!(
-                    "`{acc}` is a {:?} accelerator, expected a Local one",
-                    a.tier
-                ),
-            ));
-        }
+        expect_tier(s, catalogue, "fleet.local.groups", &acc, Tier::Local)?;
         let idle_power_w = if f.local.idle_power && devices.is_some() {
             idle_of("fleet.local.idle_power", &acc, "idle power is counted")?
         } else {
@@ -315,17 +317,7 @@ fn fleet_spec(s: &Scenario, catalogue: &Catalogue) -> Result<FleetSpec, RunError
     };
     let mut kinds = Vec::new();
     for (acc, count, cap, cap_field) in pools {
-        let a = catalogue.accelerator(&acc)?;
-        if a.tier != Tier::Cloud {
-            return Err(fleet_error(
-                s,
-                "fleet.cloud",
-                format!(
-                    "`{acc}` is a {:?} accelerator, expected a Cloud one",
-                    a.tier
-                ),
-            ));
-        }
+        expect_tier(s, catalogue, "fleet.cloud", &acc, Tier::Cloud)?;
         let pair = catalogue.pair_variant(&f.cloud_model, &acc, f.variant(&f.cloud_model, &acc))?;
         let devices = f64::from(pair.devices);
         let idle = if c.idle_power {

@@ -336,25 +336,40 @@ impl Scenario {
             path: path.to_path_buf(),
             message,
         };
-        let mut doc: toml::Table =
+        let doc: toml::Table =
             toml::from_str(text).map_err(|e| parse_error(one_line_error(&e, Some(text))))?;
-        let s = if overrides.is_empty() {
-            // Read from the text, so that errors name their line.
-            let mut s: Scenario =
-                toml::from_str(text).map_err(|e| parse_error(one_line_error(&e, Some(text))))?;
-            s.doc = doc;
-            s
-        } else {
-            overrides.apply(&mut doc).map_err(parse_error)?;
-            Self::from_doc(doc).map_err(|e| {
+        if !overrides.is_empty() {
+            return Self::overridden(path, doc, overrides);
+        }
+        // Read from the text, so that errors name their line.
+        let mut s: Scenario =
+            toml::from_str(text).map_err(|e| parse_error(one_line_error(&e, Some(text))))?;
+        s.doc = doc;
+        let s = s.located(path);
+        s.validate()?;
+        Ok(s)
+    }
+
+    /// The scenario read from `doc` with `overrides` applied, located at `path` and validated.
+    fn overridden(
+        path: &Path,
+        mut doc: toml::Table,
+        overrides: &Overrides,
+    ) -> Result<Scenario, ScenarioError> {
+        let parse_error = |message: String| ScenarioError::Parse {
+            path: path.to_path_buf(),
+            message,
+        };
+        overrides.apply(&mut doc).map_err(parse_error)?;
+        let s = Self::from_doc(doc)
+            .map_err(|e| {
                 parse_error(format!(
                     "after {}: {}",
                     overrides.describe(),
                     one_line_error(&e, None)
                 ))
             })?
-        };
-        let s = s.located(path);
+            .located(path);
         s.validate()?;
         Ok(s)
     }
@@ -615,23 +630,7 @@ impl Scenario {
     /// Apply `overrides` to a parsed scenario (re-read from its document and validated, so
     /// that sweep points see the change).
     pub fn apply(&mut self, overrides: &Overrides) -> Result<(), ScenarioError> {
-        let mut doc = self.doc.clone();
-        let parse_error = |message: String| ScenarioError::Parse {
-            path: self.path.clone(),
-            message,
-        };
-        overrides.apply(&mut doc).map_err(parse_error)?;
-        let s = Self::from_doc(doc)
-            .map_err(|e| {
-                parse_error(format!(
-                    "after {}: {}",
-                    overrides.describe(),
-                    one_line_error(&e, None)
-                ))
-            })?
-            .located(&self.path);
-        s.validate()?;
-        *self = s;
+        *self = Self::overridden(&self.path, self.doc.clone(), overrides)?;
         Ok(())
     }
 

@@ -141,13 +141,6 @@ pub struct SweepResult {
     pub sources: Vec<(Option<std::path::PathBuf>, SourceStats)>,
 }
 
-impl SweepResult {
-    /// The all-cloud totals of the first configuration (the only one without axes).
-    pub fn baseline(&self) -> &Totals {
-        &self.baselines[0].0
-    }
-}
-
 impl Sweep {
     /// Load a scenario's inputs from disk and bind every point.
     pub fn new(scenario: &Scenario) -> Result<Sweep, RunError> {
@@ -260,7 +253,7 @@ impl Sweep {
             // One shared oracle choice per distinct (endpoints, objective).
             let mut oracles: Vec<(usize, Objective)> = Vec::new();
             for i in 0..points.len() {
-                if !Router::new(points[i].router.clone(), 0).needs_oracle() {
+                if !points[i].router.needs_oracle() {
                     continue;
                 }
                 let objective = points[i].router.objective();
@@ -294,16 +287,12 @@ impl Sweep {
     }
 
     /// Points in the results (hidden baselines not counted).
-    pub fn len(&self) -> usize {
+    fn rows(&self) -> usize {
         self.groups
             .iter()
             .flat_map(|g| &g.points)
             .filter(|p| p.row.is_some())
             .count()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     /// Total queries the sweep evaluates (for a progress bar), when the sources know their
@@ -319,7 +308,7 @@ impl Sweep {
     /// Evaluate every point, streaming each group's source in batches. `progress` is called
     /// with the number of queries finished, from any thread.
     pub fn run(&self, progress: &(dyn Fn(u64) + Sync)) -> Result<SweepResult, RunError> {
-        let rows = self.len();
+        let rows = self.rows();
         let configs = self
             .groups
             .iter()

@@ -140,6 +140,11 @@ impl RouterConfig {
         }
     }
 
+    /// Whether routers of this setting read the oracle's target.
+    pub fn needs_oracle(&self) -> bool {
+        !matches!(self, RouterConfig::AllCloud)
+    }
+
     /// Check parameter ranges; the message names the field.
     pub fn validate(&self) -> Result<(), String> {
         match self {
@@ -205,7 +210,7 @@ impl Router {
 
     /// Whether the router reads the oracle's target (so the caller must compute it).
     pub fn needs_oracle(&self) -> bool {
-        !matches!(self.kind, Kind::AllCloud(_))
+        self.config.needs_oracle()
     }
 }
 
