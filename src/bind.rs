@@ -83,6 +83,8 @@ pub struct Bound {
     pub service: FixedBatch,
     /// The event service's fleet (`None`: fixed-batch accounting).
     pub fleet: Option<FleetSpec>,
+    /// The pair profile files the point uses (for plausibility checks and provenance).
+    pub pairs: Vec<PathBuf>,
 }
 
 fn fleet_error(s: &Scenario, field: &str, message: String) -> RunError {
@@ -199,12 +201,44 @@ pub fn bind(s: &Scenario, catalogue: &Catalogue) -> Result<Bound, RunError> {
         ServiceKind::FixedBatch => None,
         ServiceKind::Event => Some(fleet_spec(s, catalogue)?),
     };
+    let mut pairs = Vec::new();
+    for (model, acc) in pairs_used(s) {
+        let path = &catalogue
+            .pair_variant(&model, &acc, f.variant(&model, &acc))?
+            .path;
+        if !pairs.contains(path) {
+            pairs.push(path.clone());
+        }
+    }
     Ok(Bound {
         pool: f.local_models.clone(),
         cloud_model: f.cloud_model.clone(),
         service: FixedBatch { local, cloud },
         fleet,
+        pairs,
     })
+}
+
+/// The (model, accelerator) pairs a point uses: its pool on the local accelerator and the
+/// cloud model on the cloud accelerator (the fixed-batch figures every point has), and for the
+/// event service every local group's models and every cloud pool.
+fn pairs_used(s: &Scenario) -> Vec<(String, String)> {
+    let f = &s.fleet;
+    let mut used: Vec<(String, String)> = f
+        .local_models
+        .iter()
+        .map(|m| (m.clone(), f.local_accelerator.clone()))
+        .chain([(f.cloud_model.clone(), f.cloud_accelerator.clone())])
+        .collect();
+    if f.service == ServiceKind::Event {
+        for g in &f.local.groups {
+            used.extend(g.models.iter().map(|m| (m.clone(), g.accelerator.clone())));
+        }
+        for p in &f.cloud.pools {
+            used.push((f.cloud_model.clone(), p.accelerator.clone()));
+        }
+    }
+    used
 }
 
 /// The workload model of `s`, tracking the models in `tracked` (pool and cloud models of every

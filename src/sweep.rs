@@ -17,12 +17,14 @@
 pub use crate::bind::RunError;
 use crate::bind::{bind, workload, Bound, Inputs};
 use crate::metrics::{Summary, Totals};
+use crate::profile::check::{check, Issue};
+use crate::profile::Catalogue;
 use crate::router::Objective;
 use crate::router::{Router, RouterConfig};
 use crate::scenario::{Scenario, ScenarioPoint};
 use crate::serve::{evaluate, facts, Endpoints, EventPoint, Facts, Oracle, Tracking};
 use crate::sim::{FixedBatch, FleetReport};
-use crate::trace::{Query, Replay, SourceStats};
+use crate::trace::{ContextLimit, Limited, Query, QuerySource, Replay, SourceStats};
 use crate::workload::Workload;
 use rayon::prelude::*;
 
@@ -83,6 +85,8 @@ impl BoundPoint {
 #[derive(Clone, Debug)]
 pub struct Group {
     pub replay: Replay,
+    /// The context window its queries are checked against (see [`crate::trace::Limited`]).
+    pub context: Option<ContextLimit>,
     pub workload: Workload,
     pub points: Vec<BoundPoint>,
     /// The trace file it reads, if any (for warnings).
@@ -93,6 +97,15 @@ pub struct Group {
 }
 
 impl Group {
+    /// The group's queries: its replay with its context limit applied.
+    pub fn source(&self) -> Result<Box<dyn QuerySource>, RunError> {
+        let source = self.replay.open()?;
+        Ok(match self.context {
+            Some(limit) => Box::new(Limited::new(source, limit)),
+            None => source,
+        })
+    }
+
     /// The shared facts of a chunk.
     fn facts(&self, queries: &[Query]) -> Facts {
         let oracles: Vec<(Endpoints<'_, FixedBatch>, Objective)> = self
@@ -109,6 +122,9 @@ impl Group {
 pub struct Sweep {
     pub meta: RunMeta,
     pub groups: Vec<Group>,
+    /// `profile check` findings on the pair profiles the points use: implausible inputs the
+    /// command warns about (or refuses with `--strict`).
+    pub findings: Vec<Issue>,
 }
 
 /// One evaluated point.
@@ -199,14 +215,22 @@ impl Sweep {
             axes: scenario.axis_keys(),
             local_models: Vec::new(),
         };
-        // Group points that share queries and workload, in order of first appearance.
-        let mut keys: Vec<&Scenario> = Vec::new();
+        // Group points that share queries (and context limit) and workload, in order of first
+        // appearance.
+        let limits: Vec<Option<ContextLimit>> = all
+            .iter()
+            .map(|(_, p)| context_limit(&p.scenario, &inputs.catalogue))
+            .collect();
+        let mut keys: Vec<(&Scenario, Option<ContextLimit>)> = Vec::new();
         let mut members: Vec<Vec<usize>> = Vec::new();
         for (i, (_, p)) in all.iter().enumerate() {
-            match keys.iter().position(|k| same_queries(k, &p.scenario)) {
+            let key = |(k, l): &(&Scenario, Option<ContextLimit>)| {
+                same_queries(k, &p.scenario) && *l == limits[i]
+            };
+            match keys.iter().position(key) {
                 Some(g) => members[g].push(i),
                 None => {
-                    keys.push(&p.scenario);
+                    keys.push((&p.scenario, limits[i]));
                     members.push(vec![i]);
                 }
             }
@@ -273,6 +297,7 @@ impl Sweep {
             }
             groups.push(Group {
                 replay,
+                context: limits[ids[0]],
                 workload: w,
                 points,
                 trace: if inputs.queries.is_some() {
@@ -283,7 +308,20 @@ impl Sweep {
                 oracles,
             });
         }
-        Ok(Sweep { meta, groups })
+        let used: Vec<&std::path::PathBuf> = groups
+            .iter()
+            .flat_map(|g| &g.points)
+            .flat_map(|p| &p.bound.pairs)
+            .collect();
+        let findings = check(&inputs.catalogue)
+            .into_iter()
+            .filter(|i| used.contains(&&i.path))
+            .collect();
+        Ok(Sweep {
+            meta,
+            groups,
+            findings,
+        })
     }
 
     /// Points in the results (hidden baselines not counted).
@@ -300,7 +338,7 @@ impl Sweep {
     pub fn work(&self) -> Option<u64> {
         let mut n = 0;
         for g in &self.groups {
-            n += g.replay.open().ok()?.len_hint()? * g.points.len() as u64;
+            n += g.source().ok()?.len_hint()? * g.points.len() as u64;
         }
         Some(n)
     }
@@ -420,6 +458,21 @@ pub fn first_queries(replay: &Replay, n: usize) -> Result<Vec<Query>, RunError> 
 }
 
 /// Whether two point scenarios read the same queries with the same workload.
+/// The context window a point's queries are checked against: `trace.context_tokens`, else the
+/// cloud model's window from the catalogue (none if the catalogue does not give one).
+fn context_limit(s: &Scenario, catalogue: &Catalogue) -> Option<ContextLimit> {
+    let tokens = s.trace.context_tokens.or_else(|| {
+        catalogue
+            .model(&s.fleet.cloud_model)
+            .ok()
+            .and_then(|m| m.context_tokens)
+    })?;
+    Some(ContextLimit {
+        tokens,
+        policy: s.trace.over_context,
+    })
+}
+
 fn same_queries(a: &Scenario, b: &Scenario) -> bool {
     a.trace == b.trace && a.seed == b.seed && a.workload == b.workload && a.profiles == b.profiles
 }
@@ -451,7 +504,7 @@ fn run_group(
         .enumerate()
         .filter_map(|(i, p)| p.event_point(tasks).map(|e| (i, e)))
         .collect();
-    let mut source = g.replay.open()?;
+    let mut source = g.source()?;
     let mut batch = Vec::with_capacity(BATCH);
     loop {
         batch.clear();

@@ -3,7 +3,7 @@
 use super::TraceCommand;
 use anyhow::{Context, Result};
 use ipw_sim::toml_text::set_path;
-use ipw_sim::trace::{inspect::TraceStats, Columns, Synth, SynthSpec, TraceSpec};
+use ipw_sim::trace::{inspect::TraceStats, ColumnMap, Synth, SynthSpec, TraceSpec};
 
 pub fn run(command: TraceCommand) -> Result<()> {
     match command {
@@ -45,16 +45,23 @@ pub fn run(command: TraceCommand) -> Result<()> {
             skip_invalid,
             columns,
         } => {
-            let columns: Option<Columns> = columns
+            let columns: Option<ColumnMap> = columns
                 .map(|c| {
                     toml::from_str::<toml::Table>(&format!("c = {{ {c} }}"))
                         .ok()
                         .and_then(|mut t| t.remove("c"))
                         .context("--columns: expected TOML pairs like time=\"ts\", time_unit=\"ms\", input=\"in\", output=\"out\"")?
-                        .try_into::<Columns>()
+                        .try_into::<ColumnMap>()
                         .map_err(|e| anyhow::anyhow!("--columns: {}", e.message()))
                 })
                 .transpose()?;
+            if let Some(p) = &png {
+                anyhow::ensure!(
+                    p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")),
+                    "--png {}: expected a file name ending in .png (the figure is a PNG image)",
+                    p.display()
+                );
+            }
             let mut named = Vec::new();
             for f in &files {
                 let spec = TraceSpec {

@@ -28,6 +28,11 @@ pub struct Model {
     /// Share of queries answered correctly, per task family.
     pub accuracy: BTreeMap<String, f64>,
     pub accuracy_source: String,
+    /// Context window, tokens (prompt + response), as the model's card states it.
+    #[serde(default)]
+    pub context_tokens: Option<u32>,
+    #[serde(default)]
+    pub context_source: Option<String>,
     /// Token prices (the cost metric); a model without them cannot be used in a scenario.
     #[serde(default)]
     pub price: Option<Price>,

@@ -4,7 +4,7 @@
 //! render the same on any machine without system fonts.
 
 use super::ReportError;
-use crate::trace::inspect::TraceStats;
+use crate::trace::inspect::{Lengths, TraceStats};
 use plotters::prelude::*;
 
 static FONT: &[u8] = include_bytes!("DejaVuSans.ttf");
@@ -137,17 +137,17 @@ fn length_panel<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    fn pick(s: &TraceStats, input: bool) -> &[u64] {
+    fn pick(s: &TraceStats, input: bool) -> &Lengths {
         if input {
-            &s.input_hist
+            &s.input
         } else {
-            &s.output_hist
+            &s.output
         }
     }
     // Share of requests per bin, up to the largest p99 of the traces shown.
     let x_max = named
         .iter()
-        .map(|(_, s)| TraceStats::quantile(pick(s, input), 0.99))
+        .map(|(_, s)| pick(s, input).quantile(0.99))
         .max()
         .unwrap_or(1)
         .max(10) as usize;
@@ -157,10 +157,10 @@ where
         .iter()
         .map(|(_, s)| {
             let h = pick(s, input);
-            let total = h.iter().sum::<u64>().max(1) as f64;
+            let total = h.count().max(1) as f64;
             (0..bins)
                 .map(|b| {
-                    let c: u64 = h.iter().skip(b * width).take(width).sum();
+                    let c = h.count_in((b * width) as u64, ((b + 1) * width) as u64);
                     ((b * width) as f64, c as f64 / total)
                 })
                 .collect()

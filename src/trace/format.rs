@@ -72,23 +72,101 @@ impl TimeUnit {
     }
 }
 
-/// Which columns hold what.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+/// A column map as a scenario (or `trace inspect --columns`) writes it: every field optional.
+/// Over a preset layout, the fields given replace the preset's (e.g. only `time_unit`); a
+/// generic container (csv, jsonl, parquet) needs `time`, `input`, `output` and `time_unit`
+/// (Parquet timestamp columns carry their own unit).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
+pub struct ColumnMap {
+    #[serde(default)]
+    pub time: Option<String>,
+    #[serde(default)]
+    pub time_unit: Option<TimeUnit>,
+    #[serde(default)]
+    pub input: Option<String>,
+    #[serde(default)]
+    pub output: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub log_type: Option<String>,
+}
+
+impl From<Columns> for ColumnMap {
+    fn from(c: Columns) -> ColumnMap {
+        ColumnMap {
+            time: Some(c.time),
+            time_unit: Some(c.time_unit),
+            input: Some(c.input),
+            output: Some(c.output),
+            model: c.model,
+            log_type: c.log_type,
+        }
+    }
+}
+
+/// Why a column map does not resolve.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unresolved {
+    /// A generic container needs this field (`time`, `input` or `output`).
+    Missing(&'static str),
+    /// A generic container needs `time_unit`, and nothing implies it.
+    NoTimeUnit { time: String },
+}
+
+impl ColumnMap {
+    /// The columns of `format` under this map: `preset`'s with the fields given here replacing
+    /// them, or (no preset) this map's own. `implied_unit` is the time column's own unit where
+    /// the file says it (a Parquet timestamp column).
+    pub fn resolve(
+        &self,
+        preset: Option<Columns>,
+        implied_unit: Option<TimeUnit>,
+    ) -> Result<Columns, Unresolved> {
+        let pick = |mine: &Option<String>, theirs: Option<&String>, name| {
+            mine.clone()
+                .or_else(|| theirs.cloned())
+                .ok_or(Unresolved::Missing(name))
+        };
+        let p = preset.as_ref();
+        let time = pick(&self.time, p.map(|p| &p.time), "time")?;
+        let time_unit = match (self.time_unit, p, implied_unit) {
+            (Some(u), _, _) => u,
+            (None, _, Some(u)) => u,
+            (None, Some(p), None) => p.time_unit,
+            (None, None, None) => return Err(Unresolved::NoTimeUnit { time }),
+        };
+        Ok(Columns {
+            time,
+            time_unit,
+            input: pick(&self.input, p.map(|p| &p.input), "input")?,
+            output: pick(&self.output, p.map(|p| &p.output), "output")?,
+            model: self
+                .model
+                .clone()
+                .or_else(|| p.and_then(|p| p.model.clone())),
+            log_type: self
+                .log_type
+                .clone()
+                .or_else(|| p.and_then(|p| p.log_type.clone())),
+        })
+    }
+}
+
+/// Which columns hold what, resolved (see [`ColumnMap`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Columns {
     /// Arrival time.
     pub time: String,
-    #[serde(default)]
     pub time_unit: TimeUnit,
     /// Prompt tokens.
     pub input: String,
     /// Response tokens.
     pub output: String,
     /// Optional model name column (for `trace.models`).
-    #[serde(default)]
     pub model: Option<String>,
     /// Optional request class / log type column (for `trace.log_types`).
-    #[serde(default)]
     pub log_type: Option<String>,
 }
 
@@ -192,16 +270,28 @@ impl TraceFormat {
     }
 }
 
-/// Parse a token count.
+/// The most tokens a query's prompt or response may have: ten million, beyond the longest
+/// context window of any model (Llama 4 Scout's 10M). A larger count is a misread column (bytes,
+/// characters, a timestamp), not a request.
+pub const MAX_QUERY_TOKENS: u32 = 10_000_000;
+
+/// What a token count must be, for messages.
+pub const TOKENS_EXPECTED: &str = "a whole number of tokens from 0 to 10000000";
+
+/// Parse a token count (at most [`MAX_QUERY_TOKENS`]).
 pub fn parse_tokens(text: &str) -> Option<u32> {
     let t = text.trim();
-    t.parse::<u32>().ok().or_else(|| {
-        // Some exports write counts as floats ("12.0").
-        t.parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite() && *v >= 0.0 && v.fract() == 0.0 && *v <= f64::from(u32::MAX))
-            .map(|v| v as u32)
-    })
+    t.parse::<u32>()
+        .ok()
+        .or_else(|| {
+            // Some exports write counts as floats ("12.0").
+            t.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0 && v.fract() == 0.0)
+                .filter(|v| *v <= f64::from(MAX_QUERY_TOKENS))
+                .map(|v| v as u32)
+        })
+        .filter(|&n| n <= MAX_QUERY_TOKENS)
 }
 
 /// An absolute time in a file's own origin: whole seconds and a fraction of a second in
@@ -453,5 +543,9 @@ mod tests {
         assert_eq!(parse_tokens("12.0"), Some(12));
         assert_eq!(parse_tokens("-1"), None);
         assert_eq!(parse_tokens("1.5"), None);
+        assert_eq!(parse_tokens("10000000"), Some(MAX_QUERY_TOKENS));
+        assert_eq!(parse_tokens("10000001"), None);
+        assert_eq!(parse_tokens("4294967295"), None);
+        assert_eq!(parse_tokens("1e12"), None);
     }
 }

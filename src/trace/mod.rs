@@ -10,6 +10,7 @@
 //!
 //! [`TraceSpec`] is the `[trace]` section of a scenario and chooses among them.
 
+mod context;
 mod format;
 pub mod inspect;
 mod reader;
@@ -19,7 +20,11 @@ pub mod stream;
 pub mod synth;
 pub mod write;
 
-pub use format::{parse_datetime, parse_datetime_stamp, Columns, Stamp, TimeUnit, TraceFormat};
+pub use context::{ContextLimit, Fit, Limited, OverContext};
+pub use format::{
+    parse_datetime, parse_datetime_stamp, ColumnMap, Columns, Stamp, TimeUnit, TraceFormat,
+    MAX_QUERY_TOKENS,
+};
 pub use reader::{ReadOptions, RowReader};
 pub use rescale::{Rescale, ScaledTrace};
 pub use source::{MemorySource, QuerySource, SourceStats};
@@ -60,6 +65,12 @@ pub enum TraceError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{path}: cannot write")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{path}: not a readable trace: {message}")]
     Csv { path: PathBuf, message: String },
     #[error(
@@ -79,6 +90,18 @@ pub enum TraceError {
     },
     #[error("{path}: the {format} format needs a column map: set trace.columns = {{ time = \"...\", time_unit = \"s|ms|us|ns|datetime\", input = \"...\", output = \"...\" }}")]
     NeedsColumns { path: PathBuf, format: TraceFormat },
+    #[error("{path}: the {format} format needs trace.columns.{field} (the column it names)")]
+    MissingMapField {
+        path: PathBuf,
+        format: TraceFormat,
+        field: &'static str,
+    },
+    #[error("{path}: trace.columns.time_unit is not set; {evidence}; set it, e.g. --set trace.columns.time_unit=ms (trace inspect: --columns '..., time_unit=\"ms\"'); units: s, ms, us, ns, datetime")]
+    NoTimeUnit {
+        path: PathBuf,
+        column: String,
+        evidence: String,
+    },
     #[error("{path}: trace.{filter} is set but the {format} format has no such column; add it to trace.columns")]
     NoFilterColumn {
         path: PathBuf,
@@ -214,9 +237,10 @@ pub struct TraceSpec {
     /// Layout; detected from the extension or the CSV header when absent.
     #[serde(default)]
     pub format: Option<TraceFormat>,
-    /// Column map (required for csv, jsonl, parquet; overrides a preset's).
+    /// Column map (required for csv, jsonl, parquet; over a preset, the fields given replace
+    /// the preset's).
     #[serde(default)]
-    pub columns: Option<Columns>,
+    pub columns: Option<ColumnMap>,
     /// Keep failed requests (zero response tokens); dropped and counted by default.
     #[serde(default)]
     pub keep_failures: bool,
@@ -253,6 +277,14 @@ pub struct TraceSpec {
     /// A synthetic BurstGPT-shaped trace instead of a file.
     #[serde(default)]
     pub synth: Option<SynthSpec>,
+    /// Context window (prompt + response tokens) queries are checked against; default: the
+    /// cloud model's, from the catalogue.
+    #[serde(default)]
+    pub context_tokens: Option<u32>,
+    /// Queries beyond the window: "keep" (default; counted and reported), "drop" or
+    /// "truncate" (the prompt is cut to fit).
+    #[serde(default)]
+    pub over_context: OverContext,
 }
 
 impl TraceSpec {
@@ -271,6 +303,9 @@ impl TraceSpec {
         positive("per_day", self.per_day)?;
         positive("loop_hours", self.loop_hours)?;
         positive("horizon_hours", self.horizon_hours)?;
+        if self.context_tokens == Some(0) {
+            return Err("trace.context_tokens: expected a positive number of tokens".into());
+        }
         match (&self.path, &self.synth) {
             (None, None) => {
                 return Err("trace.path: required (a trace file), or give trace.synth".into())
@@ -341,7 +376,7 @@ impl TraceSpec {
             horizon_s,
             seed,
             check_span: !matches!(
-                self.columns.as_ref().map(|c| c.time_unit),
+                self.columns.as_ref().and_then(|c| c.time_unit),
                 Some(TimeUnit::Datetime)
             ),
         }

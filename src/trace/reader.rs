@@ -3,7 +3,8 @@
 //! (file, line, column, what was expected) or, with `skip_invalid`, skipped and counted.
 
 use super::format::{
-    column, parse_time, parse_tokens, Columns, Container, Stamp, TimeUnit as Unit, TraceFormat,
+    column, parse_time, parse_tokens, ColumnMap, Columns, Container, Stamp, TimeUnit as Unit,
+    TraceFormat, Unresolved, TOKENS_EXPECTED,
 };
 use super::{SourceStats, TraceError};
 use polars::prelude::*;
@@ -15,8 +16,9 @@ use std::path::{Path, PathBuf};
 pub struct ReadOptions {
     /// Which layout; detected from the extension or the CSV header when absent.
     pub format: Option<TraceFormat>,
-    /// Column map; required for `csv`, `jsonl` and `parquet`, overrides a preset's.
-    pub columns: Option<Columns>,
+    /// Column map; required for `csv`, `jsonl` and `parquet`; over a preset, the fields it
+    /// gives replace the preset's.
+    pub columns: Option<ColumnMap>,
     /// Keep requests that failed (zero response tokens). They are dropped by default, since a
     /// failed request produced no answer to route, and counted.
     pub keep_failures: bool,
@@ -28,14 +30,15 @@ pub struct ReadOptions {
     pub log_types: Vec<String>,
 }
 
-/// One row as read: absolute time (in the file's own origin), tokens, line.
+/// One row as read: absolute time (in the file's own origin), tokens, position.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RawRow {
     pub t: Stamp,
     pub input: u32,
     pub output: u32,
-    /// 1-based line (CSV, JSONL) or row (Parquet) in the file.
-    pub line: u64,
+    /// Where the row is: the 1-based line (JSONL) or row (Parquet), or the byte offset of the
+    /// record (CSV); [`RowReader::line_of`] turns it into the line for messages.
+    pub pos: u64,
 }
 
 /// A reader of rows in file order.
@@ -44,16 +47,141 @@ pub trait RowReader: Send {
     fn next_row(&mut self, stats: &mut SourceStats) -> Result<Option<RawRow>, TraceError>;
     /// The layout being read.
     fn format(&self) -> TraceFormat;
+    /// The 1-based line (or Parquet row) of a row's `pos`, for messages.
+    fn line_of(&self, pos: u64) -> u64 {
+        pos
+    }
+}
+
+/// The 1-based line of the CSV record whose position (as the `csv` crate reports it) is byte
+/// `byte` of `path`. The crate's own line numbers are one short after every CRLF line ending
+/// and every blank line, and its byte position can point at the end of the line before (the
+/// terminator it has not yet consumed), so the line is counted here: the newlines before the
+/// record's first byte, plus one. Only called to report an error.
+pub fn csv_line(path: &Path, byte: u64) -> u64 {
+    use std::io::Read;
+    let Ok(file) = std::fs::File::open(path) else {
+        return 0;
+    };
+    let mut reader = std::io::BufReader::new(file);
+    let (mut newlines, mut at) = (0u64, 0u64);
+    let mut buf = [0u8; 1 << 16];
+    loop {
+        let Ok(n) = reader.read(&mut buf) else {
+            return 0;
+        };
+        if n == 0 {
+            return newlines + 1;
+        }
+        for &b in &buf[..n] {
+            // Up to the record's position, count every newline; from there on, the record
+            // begins at the first byte that is not a line terminator.
+            if at >= byte && b != b'\r' && b != b'\n' {
+                return newlines + 1;
+            }
+            newlines += u64::from(b == b'\n');
+            at += 1;
+        }
+    }
 }
 
 /// Open `path` for reading rows.
 pub fn open(path: &Path, options: &ReadOptions) -> Result<Box<dyn RowReader>, TraceError> {
+    match open_as_given(path, options) {
+        Err(TraceError::NoTimeUnit { path, column, .. }) => {
+            let evidence = time_unit_evidence(&path, options, &column);
+            Err(TraceError::NoTimeUnit {
+                path,
+                column,
+                evidence,
+            })
+        }
+        other => other,
+    }
+}
+
+fn open_as_given(path: &Path, options: &ReadOptions) -> Result<Box<dyn RowReader>, TraceError> {
     let format = options.format.or_else(|| TraceFormat::from_extension(path));
     match format.map(TraceFormat::container) {
         Some(Container::Jsonl) => Ok(Box::new(JsonlReader::open(path, options)?)),
         Some(Container::Parquet) => Ok(Box::new(ParquetRows::open(path, options)?)),
         _ => Ok(Box::new(CsvRows::open(path, format, options)?)),
     }
+}
+
+/// Rows the time-unit probe reads at most.
+const PROBE_ROWS: u64 = 10_000_000;
+
+/// What the time column of a file whose unit is not given says: its first values and the span
+/// each unit would give (read as numbers, up to [`PROBE_ROWS`] rows), for the error message.
+fn time_unit_evidence(path: &Path, options: &ReadOptions, column: &str) -> String {
+    let mut probe = options.clone();
+    if let Some(map) = probe.columns.as_mut() {
+        map.time_unit = Some(Unit::S);
+    }
+    probe.skip_invalid = true;
+    probe.keep_failures = true;
+    probe.models.clear();
+    probe.log_types.clear();
+    let Ok(mut reader) = open_as_given(path, &probe) else {
+        return String::new();
+    };
+    let mut stats = SourceStats::default();
+    let (mut first, mut n) = (Vec::new(), 0u64);
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    while n < PROBE_ROWS {
+        let Ok(Some(row)) = reader.next_row(&mut stats) else {
+            break;
+        };
+        let t = row.t.as_secs_f64();
+        if first.len() < 3 {
+            first.push(t);
+        }
+        (lo, hi) = (lo.min(t), hi.max(t));
+        n += 1;
+    }
+    if n == 0 {
+        return format!(
+            "the time column `{column}` holds no plain numbers; if it holds date-times, set time_unit = \"datetime\""
+        );
+    }
+    let span = hi - lo;
+    let spans = [("s", 1.0), ("ms", 1e-3), ("us", 1e-6), ("ns", 1e-9)]
+        .iter()
+        .map(|(u, k)| format!("as {u} {}", duration_text(span * k)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let first = first
+        .iter()
+        .map(|t| format!("{t}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let of = if n >= PROBE_ROWS {
+        format!("the first {n} rows")
+    } else {
+        format!("{n} rows")
+    };
+    format!("the time column `{column}` starts {first} and spans {span} over {of}: {spans}")
+}
+
+/// A duration in the unit that reads best (`3.51 s`, `58.6 min`, `40.7 days`).
+pub fn duration_text(s: f64) -> String {
+    let (v, unit) = if s >= 2.0 * 86_400.0 {
+        (s / 86_400.0, "days")
+    } else if s >= 2.0 * 3600.0 {
+        (s / 3600.0, "h")
+    } else if s >= 120.0 {
+        (s / 60.0, "min")
+    } else if s >= 1.0 {
+        (s, "s")
+    } else if s >= 1e-3 {
+        (s * 1e3, "ms")
+    } else if s >= 1e-6 {
+        (s * 1e6, "us")
+    } else {
+        (s * 1e9, "ns")
+    };
+    format!("{v:.3} {unit}")
 }
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> TraceError + '_ {
@@ -63,19 +191,33 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> TraceError + '_ {
     }
 }
 
+/// The columns to read `path` (of `format`) by: the preset's and the scenario's map combined.
+/// `implied_unit` is the time column's unit where the file itself says it.
 fn columns_for(
     path: &Path,
     format: TraceFormat,
     options: &ReadOptions,
+    implied_unit: Option<Unit>,
 ) -> Result<Columns, TraceError> {
-    options
-        .columns
-        .clone()
-        .or_else(|| format.preset())
-        .ok_or_else(|| TraceError::NeedsColumns {
+    let preset = format.preset();
+    let Some(map) = &options.columns else {
+        return preset.ok_or_else(|| TraceError::NeedsColumns {
             path: path.to_path_buf(),
             format,
-        })
+        });
+    };
+    map.resolve(preset, implied_unit).map_err(|e| match e {
+        Unresolved::Missing(field) => TraceError::MissingMapField {
+            path: path.to_path_buf(),
+            format,
+            field,
+        },
+        Unresolved::NoTimeUnit { time } => TraceError::NoTimeUnit {
+            path: path.to_path_buf(),
+            column: time,
+            evidence: String::new(),
+        },
+    })
 }
 
 /// What a row's fields say, before the row is judged.
@@ -92,19 +234,29 @@ struct Judge {
     path: PathBuf,
     columns: Columns,
     options: ReadOptions,
+    /// Positions are CSV byte offsets (else lines or rows).
+    csv: bool,
 }
 
 impl Judge {
+    fn line_of(&self, pos: u64) -> u64 {
+        if self.csv {
+            csv_line(&self.path, pos)
+        } else {
+            pos
+        }
+    }
+
     fn bad(
         &self,
-        line: u64,
+        pos: u64,
         column: &str,
         value: Option<&str>,
         expected: &'static str,
     ) -> TraceError {
         TraceError::Parse {
             path: self.path.clone(),
-            line,
+            line: self.line_of(pos),
             column: column.to_string(),
             value: value.unwrap_or("<missing>").to_string(),
             expected,
@@ -129,27 +281,19 @@ impl Judge {
                 .time
                 .and_then(|v| parse_time(v, c.time_unit))
                 .ok_or_else(|| self.bad(line, &c.time, f.time, expected_time))?;
-            let input = f.input.and_then(parse_tokens).ok_or_else(|| {
-                self.bad(
-                    line,
-                    &c.input,
-                    f.input,
-                    "a non-negative whole number of tokens",
-                )
-            })?;
-            let output = f.output.and_then(parse_tokens).ok_or_else(|| {
-                self.bad(
-                    line,
-                    &c.output,
-                    f.output,
-                    "a non-negative whole number of tokens",
-                )
-            })?;
+            let input = f
+                .input
+                .and_then(parse_tokens)
+                .ok_or_else(|| self.bad(line, &c.input, f.input, TOKENS_EXPECTED))?;
+            let output = f
+                .output
+                .and_then(parse_tokens)
+                .ok_or_else(|| self.bad(line, &c.output, f.output, TOKENS_EXPECTED))?;
             Ok(RawRow {
                 t,
                 input,
                 output,
-                line,
+                pos: line,
             })
         })();
         let row = match parsed {
@@ -220,16 +364,19 @@ impl CsvRows {
             .iter()
             .map(|h| h.trim().trim_start_matches('\u{feff}').to_string())
             .collect();
+        // A map that names the time column makes the file generic CSV; one that only adjusts
+        // (e.g. `time_unit` alone) applies over the preset the header shows.
+        let generic = options.columns.as_ref().is_some_and(|m| m.time.is_some());
         let format = match format {
             Some(f) => f,
-            None if options.columns.is_some() => TraceFormat::Csv,
+            None if generic => TraceFormat::Csv,
             None => TraceFormat::detect(&header).ok_or_else(|| TraceError::UnknownFormat {
                 path: path.to_path_buf(),
                 header: header.join(","),
                 expected: TraceFormat::expected_layouts(),
             })?,
         };
-        let columns = columns_for(path, format, options)?;
+        let columns = columns_for(path, format, options, None)?;
         let find = |name: &str| column(path, &header, name, format);
         // Optional columns may be absent unless a filter needs them.
         let opt = |name: &Option<String>, needed: bool| match name.as_deref() {
@@ -248,6 +395,7 @@ impl CsvRows {
             path: path.to_path_buf(),
             columns,
             options: options.clone(),
+            csv: true,
         };
         judge.check_filters_have_columns(format)?;
         Ok(CsvRows {
@@ -273,7 +421,7 @@ impl RowReader for CsvRows {
             if !more {
                 return Ok(None);
             }
-            let line = self.record.position().map_or(0, |p| p.line());
+            let line = self.record.position().map_or(0, |p| p.byte());
             let rec = &self.record;
             let get = |i: Option<usize>| {
                 i.and_then(|i| rec.get(i))
@@ -295,6 +443,10 @@ impl RowReader for CsvRows {
     fn format(&self) -> TraceFormat {
         self.format
     }
+
+    fn line_of(&self, pos: u64) -> u64 {
+        self.judge.line_of(pos)
+    }
 }
 
 struct JsonlReader {
@@ -306,11 +458,12 @@ struct JsonlReader {
 impl JsonlReader {
     fn open(path: &Path, options: &ReadOptions) -> Result<JsonlReader, TraceError> {
         let file = std::fs::File::open(path).map_err(io_error(path))?;
-        let columns = columns_for(path, TraceFormat::Jsonl, options)?;
+        let columns = columns_for(path, TraceFormat::Jsonl, options, None)?;
         let judge = Judge {
             path: path.to_path_buf(),
             columns,
             options: options.clone(),
+            csv: false,
         };
         judge.check_filters_have_columns(TraceFormat::Jsonl)?;
         Ok(JsonlReader {
@@ -381,6 +534,7 @@ impl RowReader for JsonlReader {
 /// Rows of a Parquet file, read `SLICE` rows at a time (only the mapped columns).
 struct ParquetRows {
     judge: Judge,
+    format: TraceFormat,
     total: usize,
     next: usize,
     buffer: std::vec::IntoIter<(u64, [Option<String>; 5])>,
@@ -390,13 +544,6 @@ const SLICE: usize = 1 << 18;
 
 impl ParquetRows {
     fn open(path: &Path, options: &ReadOptions) -> Result<ParquetRows, TraceError> {
-        let columns = columns_for(path, TraceFormat::Parquet, options)?;
-        let judge = Judge {
-            path: path.to_path_buf(),
-            columns,
-            options: options.clone(),
-        };
-        judge.check_filters_have_columns(TraceFormat::Parquet)?;
         let file = std::fs::File::open(path).map_err(io_error(path))?;
         let mut reader = ParquetReader::new(file);
         let polars_err = |e: PolarsError| TraceError::Csv {
@@ -405,12 +552,46 @@ impl ParquetRows {
         };
         let schema = reader.schema().map_err(polars_err)?;
         let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+        // Parquet has no header layouts to detect from, but a file with a preset's columns
+        // (`trace synth` writes BurstGPT's) is read as that preset without a map.
+        let format = match (&options.format, &options.columns) {
+            (Some(f), _) if f.preset().is_some() => *f,
+            (_, Some(m)) if m.time.is_some() => TraceFormat::Parquet,
+            _ => TraceFormat::PRESETS
+                .into_iter()
+                .find(|f| {
+                    let c = f.preset().expect("presets have columns");
+                    [&c.time, &c.input, &c.output]
+                        .iter()
+                        .all(|n| names.contains(n))
+                })
+                .unwrap_or(TraceFormat::Parquet),
+        };
+        // A timestamp column carries its unit.
+        let time_name = options
+            .columns
+            .as_ref()
+            .and_then(|m| m.time.clone())
+            .or_else(|| format.preset().map(|c| c.time));
+        let implied = time_name
+            .and_then(|n| schema.get(n.as_str()).cloned())
+            .filter(|f| matches!(f.dtype, ArrowDataType::Timestamp(..)))
+            .map(|_| Unit::Datetime);
+        let columns = columns_for(path, format, options, implied)?;
+        let judge = Judge {
+            path: path.to_path_buf(),
+            columns,
+            options: options.clone(),
+            csv: false,
+        };
+        judge.check_filters_have_columns(format)?;
         for name in judge.wanted() {
-            column(path, &names, &name, TraceFormat::Parquet)?;
+            column(path, &names, &name, format)?;
         }
         let total = reader.num_rows().map_err(polars_err)?;
         Ok(ParquetRows {
             judge,
+            format,
             total,
             next: 0,
             buffer: Vec::new().into_iter(),
@@ -563,6 +744,6 @@ impl RowReader for ParquetRows {
     }
 
     fn format(&self) -> TraceFormat {
-        TraceFormat::Parquet
+        self.format
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! The runner pulls fixed-size batches, evaluates them and drops them, so memory is bounded by
 //! the batch size whatever the length of the trace. Sources number their queries 0, 1, 2, ...
-//! in the order they yield them; that index keys every random attribute of a query.
+//! in the order they yield them; that index keys every random attribute of a query (a context
+//! limit that drops queries leaves gaps, so the others keep theirs).
 
 use super::{Query, TraceError};
 
@@ -21,6 +22,14 @@ pub struct SourceStats {
     pub reordered: u64,
     /// Times the source was replayed from its start to reach the horizon.
     pub loops: u64,
+    /// The context window queries were checked against (prompt + response tokens), if any.
+    pub context_tokens: Option<u32>,
+    /// Queries beyond that window (whatever was done with them).
+    pub over_context: u64,
+    /// Of those, left out (`trace.over_context = "drop"`, or a response alone too long).
+    pub dropped_over_context: u64,
+    /// Of those, prompts cut to fit (`trace.over_context = "truncate"`).
+    pub truncated: u64,
 }
 
 impl SourceStats {
@@ -39,6 +48,13 @@ impl SourceStats {
                 self.skipped_invalid
             ));
         }
+        if let (Some(window), true) = (self.context_tokens, self.over_context > 0) {
+            let kept = self.over_context - self.dropped_over_context - self.truncated;
+            w.push(format!(
+                "{} queries exceed the context window of {window} tokens (prompt + response): {kept} served as they are, {} prompts truncated, {} left out (trace.over_context = \"keep\" | \"drop\" | \"truncate\")",
+                self.over_context, self.truncated, self.dropped_over_context
+            ));
+        }
         w
     }
 }
@@ -53,6 +69,12 @@ pub trait QuerySource: Send {
 
     /// What the source has read and left out so far.
     fn stats(&self) -> SourceStats;
+
+    /// The file time of the first arrival (time zero of the replay), once read, for a source
+    /// read from a file; `None` otherwise.
+    fn origin(&self) -> Option<super::Stamp> {
+        None
+    }
 }
 
 /// Queries held in memory (built from Rust), yielded in order as they are.

@@ -157,7 +157,7 @@ impl FileSource {
         if row.t.total_cmp(&self.last_emitted).is_lt() {
             return Err(TraceError::Unsorted {
                 path: self.spec.path.clone(),
-                line: row.line,
+                line: self.reader.line_of(row.pos),
                 window: REORDER_WINDOW,
             });
         }
@@ -176,7 +176,7 @@ impl FileSource {
                 if self.spec.check_span && rel > MAX_PLAUSIBLE_SPAN_S {
                     return Err(TraceError::ImplausibleSpan {
                         path: self.spec.path.clone(),
-                        line: row.line,
+                        line: self.reader.line_of(row.pos),
                         days: rel / 86_400.0,
                     });
                 }
@@ -308,5 +308,9 @@ impl QuerySource for FileSource {
 
     fn stats(&self) -> SourceStats {
         self.stats.clone()
+    }
+
+    fn origin(&self) -> Option<Stamp> {
+        self.t0
     }
 }

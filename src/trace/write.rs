@@ -78,7 +78,7 @@ pub fn generate_blocks(
 /// Write `synth` to `path` (CSV or Parquet by extension); returns the number of rows.
 pub fn write_synth(synth: &Synth, path: &Path) -> Result<u64, TraceError> {
     let format = SynthOutput::from_path(path)?;
-    let io = |source| TraceError::Io {
+    let io = |source| TraceError::Write {
         path: path.to_path_buf(),
         source,
     };
@@ -86,7 +86,7 @@ pub fn write_synth(synth: &Synth, path: &Path) -> Result<u64, TraceError> {
     let mut rows = 0;
     crate::atomic::write_atomic(path, |file| {
         let result = match format {
-            SynthOutput::Csv => write_csv(synth, file),
+            SynthOutput::Csv => write_csv(synth, file, path),
             SynthOutput::Parquet => write_parquet(synth, file, path),
         };
         match result {
@@ -104,9 +104,12 @@ pub fn write_synth(synth: &Synth, path: &Path) -> Result<u64, TraceError> {
     Ok(rows)
 }
 
-fn write_csv(synth: &Synth, file: &mut std::fs::File) -> Result<u64, TraceError> {
+fn write_csv(synth: &Synth, file: &mut std::fs::File, path: &Path) -> Result<u64, TraceError> {
     let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-    let err = |e: std::io::Error| TraceError::Spec(format!("writing CSV: {e}"));
+    let err = |source: std::io::Error| TraceError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     w.write_all(b"Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n")
         .map_err(err)?;
     let mut line = String::with_capacity(96);
