@@ -374,6 +374,11 @@ impl Scenario {
         Ok(s)
     }
 
+    /// The document this scenario was read from, overrides applied: what a rerun needs.
+    pub fn document(&self) -> &toml::Table {
+        &self.doc
+    }
+
     fn from_doc(doc: toml::Table) -> Result<Scenario, toml::de::Error> {
         let mut s: Scenario = toml::Value::Table(doc.clone()).try_into()?;
         s.doc = doc;

@@ -78,6 +78,9 @@ pub struct RunOptions {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Refuse to run when a profile the scenario uses fails `profile check` (default: warn).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -86,7 +89,7 @@ pub enum Command {
     Run {
         /// Scenario file (TOML).
         scenario: PathBuf,
-        /// Results folder (default: results/<scenario name>).
+        /// Results folder (default: results/<scenario name>/run).
         #[arg(long)]
         out: Option<PathBuf>,
         #[command(flatten)]
@@ -168,9 +171,8 @@ pub enum TraceCommand {
 pub enum ProfileCommand {
     /// Every pair variant and accelerator in the catalogue.
     List {
-        /// Catalogue folder.
-        #[arg(long, default_value = "hardware-profiles")]
-        profiles: PathBuf,
+        #[command(flatten)]
+        catalogue: CatalogueOption,
     },
     /// One pair with its sources and points.
     Show {
@@ -179,20 +181,63 @@ pub enum ProfileCommand {
         /// A variant other than the default.
         #[arg(long)]
         variant: Option<String>,
-        #[arg(long, default_value = "hardware-profiles")]
-        profiles: PathBuf,
+        #[command(flatten)]
+        catalogue: CatalogueOption,
     },
     /// Validate the catalogue: units, ranges, power against TDP, batching curves, measured
     /// figures, fits, prices; exits 1 listing every finding.
     Check {
-        #[arg(long, default_value = "hardware-profiles")]
-        profiles: PathBuf,
+        #[command(flatten)]
+        catalogue: CatalogueOption,
     },
     /// Import a profile from a measurement.
     Import {
         #[command(subcommand)]
         source: ImportSource,
     },
+}
+
+/// Where the profile catalogue is: `--profiles DIR`, or the one `--scenario FILE` uses, or
+/// `$IPW_SIM_PROFILES`, or `./hardware-profiles`, or the catalogue the binary was built with.
+#[derive(Args, Debug)]
+pub struct CatalogueOption {
+    /// Catalogue folder (default: $IPW_SIM_PROFILES, ./hardware-profiles, or the catalogue
+    /// of the source tree the binary was built from).
+    #[arg(long, value_name = "DIR")]
+    pub profiles: Option<PathBuf>,
+    /// Use the catalogue this scenario names (its `profiles`).
+    #[arg(long, value_name = "FILE", conflicts_with = "profiles")]
+    pub scenario: Option<PathBuf>,
+}
+
+/// The environment variable naming a default catalogue folder.
+pub const PROFILES_ENV: &str = "IPW_SIM_PROFILES";
+
+impl CatalogueOption {
+    /// The catalogue folder, by the order above.
+    pub fn locate(&self) -> anyhow::Result<PathBuf> {
+        if let Some(p) = &self.profiles {
+            return Ok(p.clone());
+        }
+        if let Some(s) = &self.scenario {
+            return Ok(ipw_sim::scenario::Scenario::load(s)?.profiles);
+        }
+        if let Some(p) = std::env::var_os(PROFILES_ENV).filter(|p| !p.is_empty()) {
+            return Ok(PathBuf::from(p));
+        }
+        let here = PathBuf::from("hardware-profiles");
+        if here.is_dir() {
+            return Ok(here);
+        }
+        let built = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/hardware-profiles"));
+        if built.is_dir() {
+            return Ok(built);
+        }
+        anyhow::bail!(
+            "no profile catalogue found: give --profiles DIR or --scenario FILE, or set {PROFILES_ENV} (looked in ./hardware-profiles and {})",
+            built.display()
+        )
+    }
 }
 
 /// Options shared by the importers.
@@ -210,9 +255,8 @@ pub struct ImportOptions {
     /// Mark the variant as the pair's default.
     #[arg(long)]
     pub default: bool,
-    /// Catalogue folder (models, accelerators).
-    #[arg(long, default_value = "hardware-profiles")]
-    pub profiles: PathBuf,
+    #[command(flatten)]
+    pub catalogue: CatalogueOption,
     /// Write the profile here (atomically) instead of stdout.
     #[arg(long)]
     pub out: Option<PathBuf>,

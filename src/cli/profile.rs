@@ -7,24 +7,28 @@ use std::path::Path;
 
 pub fn run(command: ProfileCommand) -> Result<()> {
     match command {
-        ProfileCommand::List { profiles } => {
-            print!("{}", show::list_text(&Catalogue::load(&profiles)?));
+        ProfileCommand::List { catalogue } => {
+            print!(
+                "{}",
+                show::list_text(&Catalogue::load(&catalogue.locate()?)?)
+            );
             Ok(())
         }
         ProfileCommand::Show {
             model,
             accelerator,
             variant,
-            profiles,
+            catalogue,
         } => {
-            let cat = Catalogue::load(&profiles)?;
+            let cat = Catalogue::load(&catalogue.locate()?)?;
             print!(
                 "{}",
                 show::show_text(&cat, &model, &accelerator, variant.as_deref())?
             );
             Ok(())
         }
-        ProfileCommand::Check { profiles } => {
+        ProfileCommand::Check { catalogue } => {
+            let profiles = catalogue.locate()?;
             let cat = Catalogue::load(&profiles)?;
             let issues = check::check(&cat);
             for i in &issues {
@@ -55,8 +59,9 @@ pub fn run(command: ProfileCommand) -> Result<()> {
                     mfu,
                     skip_caps,
                 } => {
-                    let cat = Catalogue::load(&options.profiles)?;
-                    let shown = shown_path(&file, &options.profiles);
+                    let profiles = options.catalogue.locate()?;
+                    let cat = Catalogue::load(&profiles)?;
+                    let shown = shown_path(&file, &profiles);
                     let o = mlenergy::MlEnergyOptions {
                         model: options.model.clone(),
                         accelerator: options.accelerator.clone(),
@@ -76,8 +81,9 @@ pub fn run(command: ProfileCommand) -> Result<()> {
                     precision,
                     gpu_energy_only,
                 } => {
-                    let cat = Catalogue::load(&options.profiles)?;
-                    let shown = shown_path(&dir, &options.profiles);
+                    let profiles = options.catalogue.locate()?;
+                    let cat = Catalogue::load(&profiles)?;
+                    let shown = shown_path(&dir, &profiles);
                     let o = harness::HarnessOptions {
                         model: options.model.clone(),
                         accelerator: options.accelerator.clone(),

@@ -3,12 +3,14 @@
 use super::RunOptions;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use ipw_sim::report::manifest::{self, FileId, Manifest, MANIFEST};
 use ipw_sim::report::{self, tables, text, TABLE_FORMATS};
 use ipw_sim::scenario::Scenario;
 use ipw_sim::sweep::Sweep;
 use std::path::{Path, PathBuf};
 
-/// `run`: the scenario's single `[router]`, results in `out` (default `results/<name>`).
+/// `run`: the scenario's single `[router]`, results in `out` (default `results/<name>/run`, so
+/// that a `sweep` of the same scenario, in `results/<name>`, is not overwritten).
 pub fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions) -> Result<()> {
     set_threads(options.threads)?;
     let mut s = Scenario::load_with(path, &options.scenario.overrides())?;
@@ -18,8 +20,8 @@ pub fn run(path: &Path, out: Option<PathBuf>, options: &RunOptions) -> Result<()
         path.display()
     );
     s.sweep = Default::default();
-    let out = out.unwrap_or_else(|| Path::new("results").join(&s.name));
-    run_one(&s, &out, options)
+    let out = out.unwrap_or_else(|| Path::new("results").join(&s.name).join("run"));
+    run_one("run", &s, &out, options)
 }
 
 /// `sweep`: every scenario (all validated before any runs), each into `out/<name>`.
@@ -31,14 +33,26 @@ pub fn sweep(paths: &[PathBuf], out: &Path, options: &RunOptions) -> Result<()> 
         .map(|p| Ok(Scenario::load_with(p, &overrides)?))
         .collect::<Result<Vec<_>>>()?;
     for s in &loaded {
-        run_one(s, &out.join(&s.name), options)?;
+        run_one("sweep", s, &out.join(&s.name), options)?;
     }
     Ok(())
 }
 
+/// The most worker threads `--threads` accepts: four per core, and never more than 256. More
+/// only adds switching (results are identical for any count), and thousands of threads can
+/// stall a machine.
+pub fn max_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (4 * cores).min(256)
+}
+
 fn set_threads(threads: Option<usize>) -> Result<()> {
     if let Some(n) = threads {
-        anyhow::ensure!(n >= 1, "--threads: expected at least 1");
+        let max = max_threads();
+        anyhow::ensure!(
+            (1..=max).contains(&n),
+            "--threads {n}: expected 1 to {max} (4 per core on this machine, at most 256); results are the same for any count"
+        );
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()
@@ -47,9 +61,27 @@ fn set_threads(threads: Option<usize>) -> Result<()> {
     Ok(())
 }
 
-fn run_one(scenario: &Scenario, out: &Path, options: &RunOptions) -> Result<()> {
+fn run_one(kind: &str, scenario: &Scenario, out: &Path, options: &RunOptions) -> Result<()> {
     let started = std::time::Instant::now();
+    let started_at = std::time::SystemTime::now();
     let sweep = Sweep::new(scenario)?;
+    if !sweep.findings.is_empty() {
+        let list = sweep
+            .findings
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>();
+        anyhow::ensure!(
+            !options.strict,
+            "{}: {} implausible profile value(s) (--strict): {}",
+            scenario.path.display(),
+            list.len(),
+            list.join("; ")
+        );
+        for f in &list {
+            eprintln!("warning: {f} (profile check; --strict refuses to run)");
+        }
+    }
     let bar = match (options.quiet, sweep.work()) {
         (true, _) => ProgressBar::hidden(),
         (false, Some(n)) => ProgressBar::new(n),
@@ -77,7 +109,45 @@ fn run_one(scenario: &Scenario, out: &Path, options: &RunOptions) -> Result<()> 
         eprintln!("warning: {}: {w}", meta.name);
     }
     let mut outputs = tables::run_tables(meta, &result)?;
+    // The manifest goes first and comes back last: a folder without one is incomplete.
+    let previous = Manifest::read(out);
+    remove_if_present(&out.join(MANIFEST))?;
     let written = report::write_outputs(out, &mut outputs, &TABLE_FORMATS)?;
+    let mut traces = Vec::new();
+    for path in result.sources.iter().filter_map(|(p, _)| p.as_ref()) {
+        traces.push(FileId::of(path).with_context(|| format!("{}: cannot read", path.display()))?);
+    }
+    let manifest = Manifest {
+        tool: format!("ipw-sim {}", env!("CARGO_PKG_VERSION")),
+        command: std::env::args().collect(),
+        kind: kind.into(),
+        scenario: FileId::of(&scenario.path)
+            .with_context(|| format!("{}: cannot read", scenario.path.display()))?,
+        overrides: options.scenario.overrides().texts(),
+        effective_scenario: toml::to_string(scenario.document())
+            .context("the scenario document")?,
+        traces,
+        seed: scenario.seed,
+        threads: rayon::current_num_threads(),
+        started: manifest::rfc3339(started_at),
+        duration_s: started.elapsed().as_secs_f64(),
+        points: result.points.len(),
+        outputs: written.clone(),
+    };
+    if let Some(previous) = &previous {
+        for stale in manifest.stale_outputs(previous, out) {
+            remove_if_present(&stale)?;
+        }
+        if !previous.same_origin(&manifest) {
+            eprintln!(
+                "warning: {}: replaced the results of `{}` ({})",
+                out.display(),
+                previous.command.join(" "),
+                previous.started
+            );
+        }
+    }
+    report::write_file(&out.join(MANIFEST), &manifest.to_json())?;
     print!("{}", text::summary_text(meta, &result));
     eprintln!(
         "{}: {} points x {} queries in {:.2} s; wrote {}",
@@ -87,9 +157,19 @@ fn run_one(scenario: &Scenario, out: &Path, options: &RunOptions) -> Result<()> 
         started.elapsed().as_secs_f64(),
         written
             .iter()
-            .map(|p| p.display().to_string())
+            .map(|f| f.path.display().to_string())
+            .chain([out.join(MANIFEST).display().to_string()])
             .collect::<Vec<_>>()
             .join(", ")
     );
     Ok(())
+}
+
+fn remove_if_present(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("{}: cannot remove", path.display()))
+        }
+        _ => Ok(()),
+    }
 }

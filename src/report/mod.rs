@@ -4,7 +4,8 @@
 //!
 //! * [`tables`]: the run's results and per-hour tables;
 //! * [`text`]: the terminal summary and overload warnings;
-//! * [`figures`]: figures (plotters, PNG bytes).
+//! * [`figures`]: figures (plotters, PNG bytes);
+//! * [`manifest`]: the provenance every results folder carries.
 //!
 //! Reports take run metadata ([`crate::sweep::RunMeta`]) and results, never the planner. To
 //! add a table: a function returning a `DataFrame` (in `tables.rs` or a file of its own) and
@@ -12,6 +13,7 @@
 //! bytes in `figures.rs` and an [`Output::figure`].
 
 pub mod figures;
+pub mod manifest;
 pub mod tables;
 pub mod text;
 
@@ -108,13 +110,13 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
 }
 
 /// Write every output into `dir` (tables in each of `formats`, figures as PNG); returns the
-/// paths written. Every file's bytes are made before the first is written, so an export error
-/// leaves nothing behind.
+/// files written (path, size, SHA-256). Every file's bytes are made before the first is
+/// written, so an export error leaves nothing behind.
 pub fn write_outputs(
     dir: &Path,
     outputs: &mut [Output],
     formats: &[&(dyn Exporter + Sync)],
-) -> Result<Vec<PathBuf>, ReportError> {
+) -> Result<Vec<manifest::FileId>, ReportError> {
     let mut files = Vec::new();
     for o in outputs.iter_mut() {
         match &mut o.content {
@@ -135,7 +137,7 @@ pub fn write_outputs(
     let mut written = Vec::new();
     for (path, bytes) in files {
         write_file(&path, &bytes)?;
-        written.push(path);
+        written.push(manifest::FileId::of_bytes(&path, &bytes));
     }
     Ok(written)
 }

@@ -73,6 +73,11 @@ impl Overrides {
 
     /// The overrides as command-line text, for messages.
     pub fn describe(&self) -> String {
+        self.texts().join(" ")
+    }
+
+    /// Each override as command-line text, in the order applied (for manifests).
+    pub fn texts(&self) -> Vec<String> {
         let mut parts: Vec<String> = self
             .set
             .iter()
@@ -84,7 +89,7 @@ impl Overrides {
         if self.skip_invalid {
             parts.push("--skip-invalid".into());
         }
-        parts.join(" ")
+        parts
     }
 
     /// Apply to a scenario document.
