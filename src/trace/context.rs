@@ -64,7 +64,6 @@ pub struct Limited {
     over: u64,
     dropped: u64,
     truncated: u64,
-    buffer: Vec<Query>,
 }
 
 impl Limited {
@@ -75,7 +74,6 @@ impl Limited {
             over: 0,
             dropped: 0,
             truncated: 0,
-            buffer: Vec::new(),
         }
     }
 }
@@ -83,31 +81,39 @@ impl Limited {
 impl QuerySource for Limited {
     fn next_batch(&mut self, out: &mut Vec<Query>, max: usize) -> Result<(), TraceError> {
         let target = out.len() + max;
+        // Queries are judged in place, where the inner source appended them (no copy); a
+        // batch whose queries were all dropped is refilled, since appending nothing means the
+        // end of the stream.
         while out.len() < target {
-            self.buffer.clear();
-            self.inner
-                .next_batch(&mut self.buffer, target - out.len())?;
-            if self.buffer.is_empty() {
+            let start = out.len();
+            self.inner.next_batch(out, target - start)?;
+            if out.len() == start {
                 break;
             }
-            for q in &self.buffer {
-                match self.limit.fit(q) {
-                    Fit::Within => out.push(*q),
+            let mut kept = start;
+            for i in start..out.len() {
+                let q = out[i];
+                let q = match self.limit.fit(&q) {
+                    Fit::Within => q,
                     Fit::Kept => {
                         self.over += 1;
-                        out.push(*q);
+                        q
                     }
                     Fit::Dropped => {
                         self.over += 1;
                         self.dropped += 1;
+                        continue;
                     }
                     Fit::Truncated { input_tokens } => {
                         self.over += 1;
                         self.truncated += 1;
-                        out.push(Query { input_tokens, ..*q });
+                        Query { input_tokens, ..q }
                     }
-                }
+                };
+                out[kept] = q;
+                kept += 1;
             }
+            out.truncate(kept);
         }
         Ok(())
     }
