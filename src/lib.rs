@@ -81,6 +81,7 @@
 pub mod atomic;
 pub mod bind;
 pub mod calibrate;
+pub mod contain;
 pub mod metrics;
 pub mod profile;
 pub mod report;

@@ -7,6 +7,14 @@ use clap::Parser;
 
 fn main() {
     signals::install();
+    // A panic that the library contains and reports as an error (a corrupt Parquet file, see
+    // `ipw_sim::contain`) prints nothing of its own; any other panic is reported as usual.
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !ipw_sim::contain::containing() {
+            report(info);
+        }
+    }));
     if let Err(e) = cli::run(cli::Cli::parse()) {
         // One line: the chain of causes joined, most specific last.
         eprintln!("error: {}", format!("{e:#}").replace('\n', " "));

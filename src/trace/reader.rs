@@ -531,6 +531,17 @@ impl RowReader for JsonlReader {
     }
 }
 
+/// The error for a Parquet file whose decoder panicked.
+fn decoder_failed(path: &Path, message: &str) -> TraceError {
+    TraceError::Csv {
+        path: path.to_path_buf(),
+        message: format!(
+            "not a readable Parquet file: the Parquet decoder failed ({})",
+            message.lines().next().unwrap_or("")
+        ),
+    }
+}
+
 /// Rows of a Parquet file, read `SLICE` rows at a time (only the mapped columns).
 struct ParquetRows {
     judge: Judge,
@@ -543,7 +554,13 @@ struct ParquetRows {
 const SLICE: usize = 1 << 18;
 
 impl ParquetRows {
+    /// Open, with the decoder's panics on corrupt files contained (see [`crate::contain`]).
     fn open(path: &Path, options: &ReadOptions) -> Result<ParquetRows, TraceError> {
+        crate::contain::contain(|| Self::open_uncontained(path, options))
+            .map_err(|m| decoder_failed(path, &m))?
+    }
+
+    fn open_uncontained(path: &Path, options: &ReadOptions) -> Result<ParquetRows, TraceError> {
         let file = std::fs::File::open(path).map_err(io_error(path))?;
         let mut reader = ParquetReader::new(file);
         let polars_err = |e: PolarsError| TraceError::Csv {
@@ -600,6 +617,12 @@ impl ParquetRows {
 
     /// Read the next slice into text fields (one conversion path for every column type).
     fn fill(&mut self) -> Result<(), TraceError> {
+        let path = self.judge.path.clone();
+        crate::contain::contain(|| self.fill_uncontained())
+            .map_err(|m| decoder_failed(&path, &m))?
+    }
+
+    fn fill_uncontained(&mut self) -> Result<(), TraceError> {
         let path = self.judge.path.clone();
         let polars_err = |e: PolarsError| TraceError::Csv {
             path: path.clone(),
