@@ -128,8 +128,14 @@ fn read_rows(
             path: file.clone(),
             source,
         })?;
-        let df = IpcStreamReader::new(f)
-            .finish()
+        // The IPC decoder can panic on a corrupt file: contained, and reported like its errors.
+        let df = crate::contain::contain(|| IpcStreamReader::new(f).finish())
+            .map_err(|m| {
+                bad(
+                    &file,
+                    format!("not an Arrow IPC stream: the decoder failed ({m})"),
+                )
+            })?
             .map_err(|e| bad(&file, format!("not an Arrow IPC stream: {e}")))?;
         let metrics = df
             .column("model_metrics")
