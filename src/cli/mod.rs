@@ -289,7 +289,7 @@ pub enum ImportSource {
         #[command(flatten)]
         options: ImportOptions,
         /// Accelerators the run used.
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
         devices: u32,
         /// Weight precision of the run.
         #[arg(long, default_value = "unknown")]

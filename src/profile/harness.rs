@@ -257,6 +257,9 @@ pub fn import(
 ) -> Result<HarnessImport, ProfileError> {
     catalogue.model(&o.model)?;
     catalogue.accelerator(&o.accelerator)?;
+    if o.devices == 0 {
+        return Err(bad(dir, "--devices: expected at least 1 accelerator"));
+    }
     arrow_files(dir)?;
     let summary_path = dir.join("summary.json");
     let summary: serde_json::Value =
@@ -321,6 +324,26 @@ pub fn import(
         measured_output_tokens_per_s: None,
         measured_j_per_output_token: None,
     };
+    let finite = [
+        ("R^2 of latency", r2_latency),
+        ("R^2 of energy", r2_energy),
+        ("latency intercept", lat[0]),
+        ("energy intercept", en[0]),
+        ("energy per prompt token", en[1]),
+    ]
+    .into_iter()
+    .chain(
+        ttft.as_ref()
+            .map(|(_, r2)| ("R^2 of time to first token", *r2)),
+    );
+    for (what, v) in finite {
+        if !v.is_finite() {
+            return Err(bad(
+                dir,
+                format!("the fit gives a {what} of {v}; the run's measurements are not usable"),
+            ));
+        }
+    }
     let fit = Fit {
         queries: rows.len() as u64,
         r2_latency,

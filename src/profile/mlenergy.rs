@@ -192,6 +192,12 @@ pub fn import(
         .filter(|c| o.skip_caps.contains(&c.max_num_seqs))
         .collect();
     cfgs.retain(|c| !o.skip_caps.contains(&c.max_num_seqs));
+    if cfgs.is_empty() {
+        return Err(bad(
+            json,
+            format!("--skip-caps leaves no configuration on {gpus} x {gpu}; skip fewer"),
+        ));
+    }
     for c in &cfgs {
         for (name, v) in [
             ("avg_batch_size", c.avg_batch_size),

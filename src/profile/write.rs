@@ -8,8 +8,11 @@ pub fn sig(x: f64, digits: usize) -> String {
     if x == 0.0 {
         return "0.0".into();
     }
-    if !x.is_finite() {
-        return format!("{x}");
+    if x.is_nan() {
+        return "nan".into(); // TOML's spelling (Rust prints NaN)
+    }
+    if x.is_infinite() {
+        return format!("{x}"); // inf, -inf: TOML's spelling too
     }
     let rounded: f64 = format!("{:.*e}", digits.saturating_sub(1), x)
         .parse()

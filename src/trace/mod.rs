@@ -218,6 +218,10 @@ pub(crate) fn loop_period(n: u64, span: f64) -> f64 {
 /// The largest `rate_factor` (copies of one row are held in memory together).
 pub const MAX_RATE_FACTOR: f64 = 10_000.0;
 
+/// The longest horizon (`horizon_hours`, `loop_hours`): ten years. Longer is a typo, and an
+/// infinite one would loop forever.
+pub const MAX_HORIZON_HOURS: f64 = 87_600.0;
+
 /// A time window `[start_s, end_s)` after the first arrival.
 #[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -303,6 +307,17 @@ impl TraceSpec {
         positive("per_day", self.per_day)?;
         positive("loop_hours", self.loop_hours)?;
         positive("horizon_hours", self.horizon_hours)?;
+        for (name, v) in [
+            ("loop_hours", self.loop_hours),
+            ("horizon_hours", self.horizon_hours),
+        ] {
+            if v.is_some_and(|h| h > MAX_HORIZON_HOURS) {
+                return Err(format!(
+                    "trace.{name}: at most {MAX_HORIZON_HOURS} hours (ten years), got {}",
+                    v.unwrap_or_default()
+                ));
+            }
+        }
         if self.context_tokens == Some(0) {
             return Err("trace.context_tokens: expected a positive number of tokens".into());
         }
@@ -404,7 +419,13 @@ impl TraceSpec {
             (None, Some(per_day)) => {
                 let trace = Trace::read_stream(self.stream_spec(1.0, None, seed))?;
                 let rate_per_day = trace.len() as f64 / trace.period_s() * 86_400.0;
-                per_day / rate_per_day
+                let factor = per_day / rate_per_day;
+                if !(factor.is_finite() && factor <= MAX_RATE_FACTOR) {
+                    return Err(TraceError::Spec(format!(
+                        "trace.per_day: {per_day} a day is {factor:.3e} times the trace's own rate ({rate_per_day:.1} a day); at most {MAX_RATE_FACTOR} times (each row's copies are held together): loop (loop_hours) or compress (queries and horizon_hours) for more"
+                    )));
+                }
+                factor
             }
             (None, None) => 1.0,
         };

@@ -451,7 +451,8 @@ impl RowReader for CsvRows {
 
 struct JsonlReader {
     judge: Judge,
-    lines: std::io::Lines<std::io::BufReader<std::fs::File>>,
+    reader: std::io::BufReader<std::fs::File>,
+    buf: Vec<u8>,
     line: u64,
 }
 
@@ -468,7 +469,8 @@ impl JsonlReader {
         judge.check_filters_have_columns(TraceFormat::Jsonl)?;
         Ok(JsonlReader {
             judge,
-            lines: std::io::BufReader::with_capacity(1 << 20, file).lines(),
+            reader: std::io::BufReader::with_capacity(1 << 20, file),
+            buf: Vec::new(),
             line: 0,
         })
     }
@@ -486,25 +488,40 @@ fn json_text(v: Option<&serde_json::Value>) -> Option<std::borrow::Cow<'_, str>>
 impl RowReader for JsonlReader {
     fn next_row(&mut self, stats: &mut SourceStats) -> Result<Option<RawRow>, TraceError> {
         loop {
-            let Some(text) = self.lines.next() else {
+            self.buf.clear();
+            let n = self
+                .reader
+                .read_until(b'\n', &mut self.buf)
+                .map_err(io_error(&self.judge.path))?;
+            if n == 0 {
                 return Ok(None);
-            };
-            let text = text.map_err(io_error(&self.judge.path))?;
-            self.line += 1;
-            if text.trim().is_empty() {
-                continue;
             }
-            let value: serde_json::Value = match serde_json::from_str(&text) {
-                Ok(v) => v,
+            self.line += 1;
+            // A line that is not UTF-8 is a malformed row like any other (skipped with
+            // skip_invalid), not an I/O error.
+            let parsed = std::str::from_utf8(&self.buf)
+                .map_err(|e| format!("not UTF-8 text ({e})"))
+                .and_then(|text| {
+                    if text.trim().is_empty() {
+                        Ok(None)
+                    } else {
+                        serde_json::from_str::<serde_json::Value>(text)
+                            .map(Some)
+                            .map_err(|e| format!("not a JSON object: {e}"))
+                    }
+                });
+            let value = match parsed {
+                Ok(Some(v)) => v,
+                Ok(None) => continue,
                 Err(_) if self.judge.options.skip_invalid => {
                     stats.rows_read += 1;
                     stats.skipped_invalid += 1;
                     continue;
                 }
-                Err(e) => {
+                Err(message) => {
                     return Err(TraceError::Csv {
                         path: self.judge.path.clone(),
-                        message: format!("line {}: not a JSON object: {e}", self.line),
+                        message: format!("line {}: {message}", self.line),
                     })
                 }
             };

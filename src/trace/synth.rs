@@ -35,6 +35,12 @@ const RESPONSE_PMF: &str =
 /// BurstGPT_1's mean daily volume: 1,429,737 requests over 61 days.
 pub const BURSTGPT_PER_DAY: f64 = 1_429_737.0 / 61.0;
 
+/// The longest synthetic trace, days (ten years).
+pub const MAX_DAYS: f64 = 3_650.0;
+
+/// The most arrivals one generation window may hold (they are generated in memory together).
+pub const MAX_WINDOW_ARRIVALS: f64 = 5_000_000.0;
+
 /// Default inter-arrival CV: the median rate-weighted per-client CV of ServeGen's m-small
 /// language-model service over 14 days (`traces/servegen/servegen_m-small_aggregate_rate_10min.csv`).
 pub const SERVEGEN_M_SMALL_CV: f64 = 2.176;
@@ -162,6 +168,19 @@ impl SynthSpec {
         positive("days", self.days)?;
         positive("cv", self.cv)?;
         positive("window_s", self.window_s)?;
+        if self.days > MAX_DAYS {
+            return Err(format!(
+                "trace.synth.days: at most {MAX_DAYS} (ten years), got {}",
+                self.days
+            ));
+        }
+        // A window's arrivals are generated together (in memory).
+        let per_window = self.per_day.unwrap_or(BURSTGPT_PER_DAY) * self.window_s / 86_400.0;
+        if per_window > MAX_WINDOW_ARRIVALS {
+            return Err(format!(
+                "trace.synth: per_day x window_s / 86400 = {per_window:.3e} arrivals per window; at most {MAX_WINDOW_ARRIVALS} (they are generated together): lower window_s"
+            ));
+        }
         for (name, v) in [
             ("conversation_share", self.conversation_share),
             ("failure_rate", self.failure_rate),
@@ -187,6 +206,12 @@ impl SynthSpec {
         {
             if !(*input_s > 0.0 && *output_s > 0.0 && *input_max >= 1 && *output_max >= 1) {
                 return Err("trace.synth.lengths: zipf needs exponents > 0 and maxima >= 1".into());
+            }
+            if (*input_max).max(*output_max) > super::format::MAX_QUERY_TOKENS {
+                return Err(format!(
+                    "trace.synth.lengths: maxima at most {} tokens",
+                    super::format::MAX_QUERY_TOKENS
+                ));
             }
         }
         Ok(())
