@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use ipw_sim::report::manifest::{self, FileId, Manifest, MANIFEST};
 use ipw_sim::report::{self, tables, text, TABLE_FORMATS};
 use ipw_sim::scenario::Scenario;
-use ipw_sim::sweep::Sweep;
+use ipw_sim::sweep::{Sweep, SweepResult};
 use std::path::{Path, PathBuf};
 
 /// `run`: the scenario's single `[router]`, results in `out` (default `results/<name>/run`, so
@@ -41,7 +41,7 @@ pub fn sweep(paths: &[PathBuf], out: &Path, options: &RunOptions) -> Result<()> 
 /// The most worker threads `--threads` accepts: four per core, and never more than 256. More
 /// only adds switching (results are identical for any count), and thousands of threads can
 /// stall a machine.
-pub fn max_threads() -> usize {
+fn max_threads() -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     (4 * cores).min(256)
 }
@@ -113,27 +113,73 @@ fn run_one(kind: &str, scenario: &Scenario, out: &Path, options: &RunOptions) ->
     let previous = Manifest::read(out);
     remove_if_present(&out.join(MANIFEST))?;
     let written = report::write_outputs(out, &mut outputs, &TABLE_FORMATS)?;
-    let mut traces = Vec::new();
-    for path in result.sources.iter().filter_map(|(p, _)| p.as_ref()) {
-        traces.push(FileId::of(path).with_context(|| format!("{}: cannot read", path.display()))?);
-    }
-    let manifest = Manifest {
-        tool: format!("ipw-sim {}", env!("CARGO_PKG_VERSION")),
-        command: std::env::args().collect(),
-        kind: kind.into(),
-        scenario: FileId::of(&scenario.path)
-            .with_context(|| format!("{}: cannot read", scenario.path.display()))?,
-        overrides: options.scenario.overrides().texts(),
-        effective_scenario: toml::to_string(scenario.document())
-            .context("the scenario document")?,
-        traces,
-        seed: scenario.seed,
-        threads: rayon::current_num_threads(),
-        started: manifest::rfc3339(started_at),
-        duration_s: started.elapsed().as_secs_f64(),
-        points: result.points.len(),
-        outputs: written.clone(),
+    let files: Vec<String> = written
+        .iter()
+        .map(|f| f.path.display().to_string())
+        .chain([out.join(MANIFEST).display().to_string()])
+        .collect();
+    let origin = Origin {
+        kind,
+        scenario,
+        options,
+        started_at,
+        started,
     };
+    write_manifest(out, previous, origin.manifest(&result, written)?)?;
+    print!("{}", text::summary_text(meta, &result));
+    eprintln!(
+        "{}: {} points x {} queries in {:.2} s; wrote {}",
+        meta.name,
+        result.points.len(),
+        text::queries_per_point(&result),
+        started.elapsed().as_secs_f64(),
+        files.join(", ")
+    );
+    Ok(())
+}
+
+/// What a run's manifest records about how it was started.
+struct Origin<'a> {
+    kind: &'a str,
+    scenario: &'a Scenario,
+    options: &'a RunOptions,
+    started_at: std::time::SystemTime,
+    started: std::time::Instant,
+}
+
+impl Origin<'_> {
+    /// The manifest of a run that produced `result` and wrote `outputs`.
+    fn manifest(&self, result: &SweepResult, outputs: Vec<FileId>) -> Result<Manifest> {
+        let id = |path: &Path| {
+            FileId::of(path).with_context(|| format!("{}: cannot read", path.display()))
+        };
+        Ok(Manifest {
+            tool: format!("ipw-sim {}", env!("CARGO_PKG_VERSION")),
+            command: std::env::args().collect(),
+            kind: self.kind.into(),
+            scenario: id(&self.scenario.path)?,
+            overrides: self.options.scenario.overrides().texts(),
+            effective_scenario: toml::to_string(self.scenario.document())
+                .context("the scenario document")?,
+            traces: result
+                .sources
+                .iter()
+                .filter_map(|(p, _)| p.as_deref())
+                .map(id)
+                .collect::<Result<_>>()?,
+            seed: self.scenario.seed,
+            threads: rayon::current_num_threads(),
+            started: manifest::rfc3339(self.started_at),
+            duration_s: self.started.elapsed().as_secs_f64(),
+            points: result.points.len(),
+            outputs,
+        })
+    }
+}
+
+/// Write `manifest` into `out`, last: remove the files of the `previous` run there that this
+/// one did not write, and say when they came from another command, scenario or overrides.
+fn write_manifest(out: &Path, previous: Option<Manifest>, manifest: Manifest) -> Result<()> {
     if let Some(previous) = &previous {
         for stale in manifest.stale_outputs(previous, out) {
             remove_if_present(&stale)?;
@@ -148,20 +194,6 @@ fn run_one(kind: &str, scenario: &Scenario, out: &Path, options: &RunOptions) ->
         }
     }
     report::write_file(&out.join(MANIFEST), &manifest.to_json())?;
-    print!("{}", text::summary_text(meta, &result));
-    eprintln!(
-        "{}: {} points x {} queries in {:.2} s; wrote {}",
-        meta.name,
-        result.points.len(),
-        text::queries_per_point(&result),
-        started.elapsed().as_secs_f64(),
-        written
-            .iter()
-            .map(|f| f.path.display().to_string())
-            .chain([out.join(MANIFEST).display().to_string()])
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
     Ok(())
 }
 

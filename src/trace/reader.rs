@@ -58,12 +58,11 @@ pub trait RowReader: Send {
 /// and every blank line, and its byte position can point at the end of the line before (the
 /// terminator it has not yet consumed), so the line is counted here: the newlines before the
 /// record's first byte, plus one. Only called to report an error.
-pub fn csv_line(path: &Path, byte: u64) -> u64 {
+fn csv_line(path: &Path, byte: u64) -> u64 {
     use std::io::Read;
-    let Ok(file) = std::fs::File::open(path) else {
+    let Ok(mut reader) = std::fs::File::open(path) else {
         return 0;
     };
-    let mut reader = std::io::BufReader::new(file);
     let (mut newlines, mut at) = (0u64, 0u64);
     let mut buf = [0u8; 1 << 16];
     loop {
