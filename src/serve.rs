@@ -3,8 +3,8 @@
 //!
 //! What every point of a sweep shares about a query is computed once per chunk of queries
 //! ([`facts`]): its task family, which tracked models answer it, and, for each distinct
-//! (endpoints, objective) the group's oracle-following routers use, the oracle's choice (the
-//! cheapest answering pool model by that objective, from each endpoint's charges). What is
+//! (endpoints, [`OracleRule`]) the group's oracle-following routers use, the oracle's choice
+//! (from each endpoint's fixed-batch charges). What is
 //! left per point is the router's decision and the charge of the chosen endpoint.
 //!
 //! [`evaluate`] runs one fixed-batch point over a chunk and returns its totals; it is a pure
@@ -12,7 +12,7 @@
 //! (invariant 4). [`EventPoint`] feeds one event-service point its queries in order.
 
 use crate::metrics::Totals;
-use crate::router::{Decide, Objective, RouteInput, Router};
+use crate::router::{Decide, OracleRule, RouteInput, Router, Target};
 use crate::sim::{Charge, Endpoint, Fleet, FleetReport, FleetSpec, Route, Service};
 use crate::trace::Query;
 use crate::workload::{QueryAttrs, Workload};
@@ -30,11 +30,11 @@ pub struct Facts {
 pub const NO_TARGET: u8 = u8::MAX;
 
 /// The shared facts of `queries`: their attributes, and the oracle's choice under each of
-/// `oracles` (endpoints and objective).
+/// `oracles` (endpoints and rule).
 pub fn facts<S: Service>(
     workload: &Workload,
     queries: &[Query],
-    oracles: &[(Endpoints<'_, S>, Objective)],
+    oracles: &[(Endpoints<'_, S>, OracleRule)],
 ) -> Facts {
     let attrs: Vec<QueryAttrs> = queries
         .iter()
@@ -42,14 +42,11 @@ pub fn facts<S: Service>(
         .collect();
     let targets = oracles
         .iter()
-        .map(|(ep, objective)| {
+        .map(|(ep, rule)| {
             queries
                 .iter()
                 .zip(&attrs)
-                .map(|(q, &a)| {
-                    ep.oracle_target(q, a, *objective)
-                        .map_or(NO_TARGET, |m| m as u8)
-                })
+                .map(|(q, &a)| ep.oracle_target(q, a, *rule).map_or(NO_TARGET, |m| m as u8))
                 .collect()
         })
         .collect();
@@ -116,19 +113,29 @@ impl<S: Service> Clone for Endpoints<'_, S> {
 impl<S: Service> Copy for Endpoints<'_, S> {}
 
 impl<S: Service> Endpoints<'_, S> {
-    /// The cheapest pool model (by `objective`) that answers the query, if any.
+    /// The oracle's target under `rule`: the cheapest pool model (by the rule's objective)
+    /// that answers the query, if any; with [`Target::Optimal`], only if it costs no more
+    /// than the cloud. `None` means the cloud.
     #[inline]
-    pub fn oracle_target(&self, q: &Query, a: QueryAttrs, objective: Objective) -> Option<usize> {
+    pub fn oracle_target(&self, q: &Query, a: QueryAttrs, rule: OracleRule) -> Option<usize> {
         let mut best: Option<(usize, f64)> = None;
         for i in 0..self.tracking.pool.len() {
             if self.tracking.solves(a, i) {
-                let v = objective.of(&self.service.charge(Endpoint::Local(i), q));
+                let v = rule
+                    .objective
+                    .of(&self.service.charge(Endpoint::Local(i), q));
                 if best.is_none_or(|(_, b)| v < b) {
                     best = Some((i, v));
                 }
             }
         }
-        best.map(|(i, _)| i)
+        match (best, rule.target) {
+            (Some((i, v)), Target::Optimal) => {
+                let cloud = rule.objective.of(&self.service.charge(Endpoint::Cloud, q));
+                (v <= cloud).then_some(i)
+            }
+            (best, _) => best.map(|(i, _)| i),
+        }
     }
 }
 
@@ -177,7 +184,7 @@ pub fn decide<S: Service>(
         Oracle::Shared(k) => Some(facts.targets[k][i])
             .filter(|&m| m != NO_TARGET)
             .map(usize::from),
-        Oracle::Compute => ep.oracle_target(q, a, router.config().objective()),
+        Oracle::Compute => ep.oracle_target(q, a, router.config().oracle_rule()),
     };
     let route = router.route(&RouteInput {
         index: q.index,
@@ -360,34 +367,129 @@ mod tests {
             }
         }
         assert!(both > 1000 && only0 > 1000 && only1 > 1000);
-        let run = |objective| {
-            let r = crate::router::Router::new(RouterConfig::Oracle { objective }, 3);
+        let run = |objective, target| {
+            let config = RouterConfig::Oracle { objective, target };
+            let rule = config.oracle_rule();
+            let r = crate::router::Router::new(config, 3);
             // Shared and per-query oracle choices agree.
-            let shared = facts(&w, &queries, &[(ep, objective)]);
+            let shared = facts(&w, &queries, &[(ep, rule)]);
             let computed = evaluate(&ep, &r, &queries, &shared, Oracle::Compute, 1);
             let t = evaluate(&ep, &r, &queries, &shared, Oracle::Shared(0), 1);
             assert_eq!(t, computed);
             t
         };
-        let energy = run(Objective::Energy);
+        let energy = run(Objective::Energy, Target::LocalFirst);
         assert_eq!(
             energy.local,
             vec![only0 + both, only1],
             "energy prefers model 0"
         );
-        let compute = run(Objective::Compute);
+        let compute = run(Objective::Compute, Target::LocalFirst);
         assert_eq!(
             compute.local,
             vec![only0, only1 + both],
             "compute prefers model 1"
         );
-        let cost = run(Objective::Cost);
+        let cost = run(Objective::Cost, Target::LocalFirst);
         assert_eq!(cost.local, compute.local, "cost also prefers model 1");
         assert_eq!(
             energy.energy_j,
             (only0 + both) as f64
                 + 3.0 * only1 as f64
                 + 10.0 * (20_000 - only0 - only1 - both) as f64
+        );
+        // Every local charge is below the cloud's (10), so the optimal target is the same.
+        assert_eq!(run(Objective::Energy, Target::Optimal), energy);
+    }
+
+    /// A local model that costs more energy than the cloud, and less compute.
+    struct Dear;
+
+    impl Service for Dear {
+        fn local_models(&self) -> usize {
+            1
+        }
+        fn charge(&self, endpoint: Endpoint, q: &Query) -> Charge {
+            let n = f64::from(q.input_tokens + q.output_tokens);
+            match endpoint {
+                Endpoint::Local(_) => Charge {
+                    energy_j: 5.0 * n,
+                    latency_s: 1.0,
+                    flops: n,
+                    cost_usd: n,
+                },
+                Endpoint::Cloud => Charge {
+                    energy_j: 4.0 * n,
+                    latency_s: 1.0,
+                    flops: 8.0 * n,
+                    cost_usd: 8.0 * n,
+                },
+            }
+        }
+    }
+
+    #[test]
+    fn the_optimal_target_sends_a_query_to_the_cloud_where_the_cloud_costs_less() {
+        use crate::router::{Objective, RouterConfig};
+        use crate::workload::{Correlation, Workload, WorkloadSpec};
+        let cat = crate::profile::Catalogue::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("hardware-profiles"),
+        )
+        .unwrap();
+        let spec = WorkloadSpec {
+            mix: vec![("wildchat".into(), 1.0)],
+            correlation: Correlation::Value(0.0),
+            model_noise: 0.0,
+            seed: 3,
+        };
+        let w = Workload::new(&spec, &cat, &["Qwen3-8B", "Qwen3-235B-A22B"]).unwrap();
+        let tracking = Tracking::new(&w, &["Qwen3-8B".into()], "Qwen3-235B-A22B").unwrap();
+        let ep = Endpoints {
+            service: &Dear,
+            tracking: &tracking,
+        };
+        let queries: Vec<Query> = (0..10_000)
+            .map(|i| Query {
+                index: i,
+                arrival_s: 0.0,
+                input_tokens: 3,
+                output_tokens: 1,
+            })
+            .collect();
+        let answered = queries
+            .iter()
+            .filter(|q| w.attributes(q.index).solved & 1 == 1)
+            .count() as u64;
+        assert!(answered > 1000);
+        let run = |objective, target| {
+            let config = RouterConfig::Oracle { objective, target };
+            let shared = facts(&w, &queries, &[(ep, config.oracle_rule())]);
+            evaluate(
+                &ep,
+                &crate::router::Router::new(config, 3),
+                &queries,
+                &shared,
+                Oracle::Shared(0),
+                1,
+            )
+        };
+        // Local-first sends every answered query local, at 20 J against the cloud's 16 J.
+        let first = run(Objective::Energy, Target::LocalFirst);
+        assert_eq!(first.local, vec![answered]);
+        assert_eq!(
+            first.energy_j,
+            20.0 * answered as f64 + 16.0 * (10_000 - answered) as f64
+        );
+        // The energy-optimal target keeps all of them in the cloud: all-cloud's 160 kJ.
+        let optimal = run(Objective::Energy, Target::Optimal);
+        assert_eq!(
+            (optimal.local.clone(), optimal.energy_j),
+            (vec![0], 160_000.0)
+        );
+        // By compute (4 FLOPs local, 32 in the cloud) the optimal target goes local again.
+        assert_eq!(
+            run(Objective::Compute, Target::Optimal).local,
+            vec![answered]
         );
     }
 }

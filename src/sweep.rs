@@ -19,7 +19,7 @@ use crate::bind::{bind, workload, Bound, Inputs};
 use crate::metrics::{Summary, Totals};
 use crate::profile::check::{check, Issue};
 use crate::profile::Catalogue;
-use crate::router::Objective;
+use crate::router::OracleRule;
 use crate::router::{Router, RouterConfig};
 use crate::scenario::{Scenario, ScenarioPoint};
 use crate::serve::{evaluate, facts, Endpoints, EventPoint, Facts, Oracle, Tracking};
@@ -91,9 +91,9 @@ pub struct Group {
     pub points: Vec<BoundPoint>,
     /// The trace file it reads, if any (for warnings).
     pub trace: Option<std::path::PathBuf>,
-    /// The distinct (point whose endpoints it uses, objective) pairs the group's
+    /// The distinct (point whose endpoints it uses, oracle rule) pairs the group's
     /// oracle-following routers need: one shared oracle choice per query each.
-    pub oracles: Vec<(usize, Objective)>,
+    pub oracles: Vec<(usize, OracleRule)>,
 }
 
 impl Group {
@@ -108,7 +108,7 @@ impl Group {
 
     /// The shared facts of a chunk.
     fn facts(&self, queries: &[Query]) -> Facts {
-        let oracles: Vec<(Endpoints<'_, FixedBatch>, Objective)> = self
+        let oracles: Vec<(Endpoints<'_, FixedBatch>, OracleRule)> = self
             .oracles
             .iter()
             .map(|&(p, o)| (self.points[p].endpoints(), o))
@@ -274,22 +274,22 @@ impl Sweep {
                     oracle: Oracle::Unused,
                 })
                 .collect();
-            // One shared oracle choice per distinct (endpoints, objective).
-            let mut oracles: Vec<(usize, Objective)> = Vec::new();
+            // One shared oracle choice per distinct (endpoints, oracle rule).
+            let mut oracles: Vec<(usize, OracleRule)> = Vec::new();
             for i in 0..points.len() {
                 if !points[i].router.needs_oracle() {
                     continue;
                 }
-                let objective = points[i].router.objective();
-                let same = |&(j, o): &(usize, Objective)| {
-                    o == objective
+                let rule = points[i].router.oracle_rule();
+                let same = |&(j, o): &(usize, OracleRule)| {
+                    o == rule
                         && points[j].bound.service == points[i].bound.service
                         && points[j].tracking == points[i].tracking
                 };
                 let k = match oracles.iter().position(same) {
                     Some(k) => k,
                     None => {
-                        oracles.push((i, objective));
+                        oracles.push((i, rule));
                         oracles.len() - 1
                     }
                 };

@@ -2,7 +2,7 @@
 //! scenario (fixed-batch service) at a smaller volume (the rules do not depend on volume).
 
 use ipw_sim::metrics::Totals;
-use ipw_sim::router::{Misroute, Objective, RouterConfig};
+use ipw_sim::router::{Misroute, Objective, RouterConfig, Target};
 use ipw_sim::scenario::{Overrides, Scenario};
 use ipw_sim::sweep::{Sweep, SweepResult};
 use std::path::Path;
@@ -148,6 +148,7 @@ fn invariant_5_limits_hold_for_the_other_misroute_kinds_too() {
                 p,
                 misroute: m,
                 objective: Objective::Energy,
+                target: Target::LocalFirst,
             };
             find(&r, &cfg.label()).clone()
         };
@@ -260,4 +261,97 @@ fn trace_axes_are_refused_when_the_queries_are_given_in_memory() {
     ];
     let e = Inputs::with_queries(cat, bad).unwrap_err().to_string();
     assert!(e.contains("query 1") && e.contains("arrival order"), "{e}");
+}
+
+#[test]
+fn the_optimal_oracle_never_costs_more_than_all_cloud_on_fixed_batch_for_any_pool() {
+    // Every non-empty pool of the six M4 Max models, each objective: the optimal target picks
+    // a local model only where it costs no more than the cloud by that objective, so its total
+    // can only be at or below all-cloud's, and it answers at least as many queries correctly
+    // (a local model is chosen only if it answers).
+    let models = [
+        "Qwen3-4B",
+        "Qwen3-8B",
+        "Qwen3-14B",
+        "Qwen3-32B",
+        "GPT-OSS-20B",
+        "GPT-OSS-120B",
+    ];
+    let pools: Vec<String> = (1u32..64)
+        .map(|mask| {
+            let names: Vec<String> = (0..6)
+                .filter(|b| mask >> b & 1 == 1)
+                .map(|b| format!("\"{}\"", models[b]))
+                .collect();
+            format!("[{}]", names.join(","))
+        })
+        .collect();
+    let sweep = format!(
+        r#"sweep={{router=[{{kind="all-cloud"}},{{kind="oracle"}},{{kind="oracle",target="optimal",objective=["energy","compute","cost"]}}],fleet.local_models=[{}]}}"#,
+        pools.join(",")
+    );
+    let r = plan(4_000, &[&sweep]).run(&|_| {}).unwrap();
+    assert_eq!(r.points.len(), 63 * 5);
+    let mut local_first_above_cloud = 0;
+    for config in r.points.chunks(5) {
+        let cloud = &config[0].totals;
+        assert_eq!(config[0].router.label(), "all-cloud");
+        if config[1].totals.energy_j > cloud.energy_j {
+            local_first_above_cloud += 1;
+        }
+        for (pt, objective) in config[2..].iter().zip(["energy", "compute", "cost"]) {
+            let t = &pt.totals;
+            let (got, base) = match objective {
+                "energy" => (t.energy_j, cloud.energy_j),
+                "compute" => (t.flops, cloud.flops),
+                _ => (t.cost_usd, cloud.cost_usd),
+            };
+            assert!(
+                got <= base,
+                "{} on pool {:?}: {got} > all-cloud {base}",
+                pt.router.label(),
+                pt.axes
+            );
+            assert!(t.correct >= cloud.correct, "{}", pt.router.label());
+        }
+    }
+    // The test is not vacuous: with the paper's M4 Max power the local-first oracle spends more
+    // energy than all-cloud on some pools (those whose answering models are Qwen3 only).
+    assert!(local_first_above_cloud > 0);
+}
+
+#[test]
+fn invariant_5_savings_are_p_times_the_oracles_for_the_optimal_target_too() {
+    let r = plan(
+        200_000,
+        &[
+            r#"sweep.router=[{kind="all-cloud"},{kind="oracle",target="optimal"},{kind="accuracy",p=[0.0,0.5,1.0],target="optimal"}]"#,
+        ],
+    )
+    .run(&|_| {})
+    .unwrap();
+    let summary = |label: &str| {
+        &r.points
+            .iter()
+            .find(|p| p.router.label() == label)
+            .unwrap_or_else(|| panic!("no point {label}"))
+            .summary
+    };
+    assert_eq!(
+        find(&r, "accuracy(p=1,optimal)"),
+        find(&r, "oracle(optimal)")
+    );
+    assert_eq!(find(&r, "accuracy(p=0,optimal)"), find(&r, "all-cloud"));
+    let (half, oracle) = (
+        summary("accuracy(p=0.5,optimal)"),
+        summary("oracle(optimal)"),
+    );
+    assert!(oracle.energy_savings > 0.05);
+    for (got, full) in [
+        (half.energy_savings, oracle.energy_savings),
+        (half.compute_savings, oracle.compute_savings),
+        (half.cost_savings, oracle.cost_savings),
+    ] {
+        assert!((got - 0.5 * full).abs() < 0.003, "{got} vs 0.5 x {full}");
+    }
 }

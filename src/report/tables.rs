@@ -70,15 +70,33 @@ fn axis_column<'a>(key: &str, values: impl Iterator<Item = &'a toml::Value> + Cl
     }
 }
 
-fn router_columns(r: &RouterConfig) -> (&'static str, Option<f64>, &'static str, &'static str) {
+/// A router setting's columns: kind, accuracy, misroute kind, objective, oracle target.
+type RouterColumns = (
+    &'static str,
+    Option<f64>,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+fn router_columns(r: &RouterConfig) -> RouterColumns {
     match r {
-        RouterConfig::AllCloud => ("all-cloud", None, "", ""),
-        RouterConfig::Oracle { objective } => ("oracle", None, "", objective.name()),
+        RouterConfig::AllCloud => ("all-cloud", None, "", "", ""),
+        RouterConfig::Oracle { objective, target } => {
+            ("oracle", None, "", objective.name(), target.name())
+        }
         RouterConfig::Accuracy {
             p,
             misroute,
             objective,
-        } => ("accuracy", Some(*p), misroute.name(), objective.name()),
+            target,
+        } => (
+            "accuracy",
+            Some(*p),
+            misroute.name(),
+            objective.name(),
+            target.name(),
+        ),
     }
 }
 
@@ -115,6 +133,12 @@ pub fn results_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<DataF
             "objective".into(),
             pts.iter()
                 .map(|p| router_columns(&p.router).3)
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "oracle_target".into(),
+            pts.iter()
+                .map(|p| router_columns(&p.router).4)
                 .collect::<Vec<_>>(),
         ),
         Column::new(

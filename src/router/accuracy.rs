@@ -1,13 +1,15 @@
 //! `accuracy`: the paper's imperfect router with routing accuracy `p`.
 //!
-//! A locally solvable query goes to its oracle target with probability `p`, otherwise to the
-//! cloud. A query no local model answers goes to the cloud under the paper's semantics
-//! (`misroute = "paper"`); with the other misroute kinds the router errs on it too, with
-//! probability `1 - p`: `wrong-local` answers it on the task family's strongest local model,
-//! wrongly; `escalate` tries that model, detects the failure and asks the cloud, paying both.
+//! A query whose oracle target is a local model goes there with probability `p`, otherwise to
+//! the cloud. A query whose target is the cloud (no local model answers it; with
+//! `target = "optimal"`, also one the cloud serves more cheaply) goes to the cloud under the
+//! paper's semantics (`misroute = "paper"`); with the other misroute kinds the router errs on
+//! it too, with probability `1 - p`: `wrong-local` answers it on the task family's strongest
+//! local model (wrongly, unless that model happens to answer it); `escalate` tries that model,
+//! detects the failure and asks the cloud, paying both.
 //!
 //! The coin for query `i` is keyed by `(seed, i)` only, so raising `p` only ever moves more
-//! queries local (curves are monotone, not just linear on average).
+//! queries to their local target: the set of queries served locally grows with `p`.
 
 use super::{Decide, Misroute, Route, RouteInput};
 use crate::rng::{Purpose, Stream};

@@ -6,11 +6,12 @@
 //! family and token counts, and, for the oracle and the routers defined relative to it, the
 //! oracle's target (ground truth: which local model would answer it cheapest). Kinds:
 //! * [`all_cloud`]: the baseline;
-//! * [`oracle`]: the cheapest correct local model by an [`Objective`], else the cloud;
+//! * [`oracle`]: the oracle's target (an [`OracleRule`]: an [`Objective`] and a [`Target`]
+//!   rule), i.e. the cheapest local model that answers, or the cloud;
 //! * [`accuracy`]: the paper's router with routing accuracy `p` and a [`Misroute`] kind.
 //!
-//! Under paper semantics the fixed-batch savings are exactly `p` times the oracle's
-//! (invariant 5, `docs/ARCHITECTURE.md`).
+//! Under paper semantics the fixed-batch savings are exactly `p` times the oracle's in
+//! expectation (invariant 5, `docs/ARCHITECTURE.md`).
 //!
 //! To add a kind: a file here with a type implementing [`Decide`], a variant of
 //! [`RouterConfig`] (its TOML form) and of the private `Kind`, and its label.
@@ -53,6 +54,38 @@ impl Objective {
     }
 }
 
+/// Which endpoints the oracle chooses among.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    /// The paper's: the cheapest local model that answers the query, else the cloud. The cloud
+    /// serves only what no local model answers, even where it would cost less.
+    #[default]
+    LocalFirst,
+    /// The cheapest of the answering local models and the cloud: a local model is chosen only
+    /// if it answers and costs no more than the cloud by the objective (ties go local). The
+    /// cloud is always a candidate, answering or not, since it is where all-cloud sends the
+    /// query; so, per query, the choice never costs more than all-cloud's by the objective and
+    /// is never less often correct.
+    Optimal,
+}
+
+impl Target {
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::LocalFirst => "local-first",
+            Target::Optimal => "optimal",
+        }
+    }
+}
+
+/// How the oracle chooses: what it minimises, among which endpoints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OracleRule {
+    pub objective: Objective,
+    pub target: Target,
+}
+
 /// What happens to a query that no local model can answer when an imperfect router errs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -82,10 +115,14 @@ impl Misroute {
 pub enum RouterConfig {
     /// Every query to the cloud (the baseline savings are measured against).
     AllCloud,
-    /// The cheapest local model (by `objective`) that answers correctly, else the cloud.
+    /// The oracle's target: by `objective`, the cheapest local model that answers correctly,
+    /// else the cloud (`target = "local-first"`), or the cheapest of those and the cloud
+    /// (`target = "optimal"`).
     Oracle {
         #[serde(default)]
         objective: Objective,
+        #[serde(default)]
+        target: Target,
     },
     /// The paper's imperfect router with routing accuracy `p`.
     Accuracy {
@@ -94,6 +131,8 @@ pub enum RouterConfig {
         misroute: Misroute,
         #[serde(default)]
         objective: Objective,
+        #[serde(default)]
+        target: Target,
     },
 }
 
@@ -102,25 +141,42 @@ impl RouterConfig {
     pub fn label(&self) -> String {
         match self {
             RouterConfig::AllCloud => "all-cloud".into(),
-            RouterConfig::Oracle { objective } => match objective {
-                Objective::Energy => "oracle".into(),
-                o => format!("oracle({})", o.name()),
-            },
+            RouterConfig::Oracle { objective, target } => {
+                let options = Self::options(&[], *objective, *target);
+                if options.is_empty() {
+                    "oracle".into()
+                } else {
+                    format!("oracle({})", options.join(","))
+                }
+            }
             RouterConfig::Accuracy {
                 p,
                 misroute,
                 objective,
+                target,
             } => {
-                let mut s = format!("accuracy(p={p}");
+                let mut options = vec![format!("p={p}")];
                 if *misroute != Misroute::Paper {
-                    s += &format!(",{}", misroute.name());
+                    options.push(misroute.name().into());
                 }
-                if *objective != Objective::Energy {
-                    s += &format!(",{}", objective.name());
-                }
-                s + ")"
+                format!(
+                    "accuracy({})",
+                    Self::options(&options, *objective, *target).join(",")
+                )
             }
         }
+    }
+
+    /// `options` followed by the objective and target where they are not the defaults.
+    fn options(options: &[String], objective: Objective, target: Target) -> Vec<String> {
+        let mut out = options.to_vec();
+        if objective != Objective::Energy {
+            out.push(objective.name().into());
+        }
+        if target != Target::LocalFirst {
+            out.push(target.name().into());
+        }
+        out
     }
 
     pub fn kind(&self) -> &'static str {
@@ -131,12 +187,18 @@ impl RouterConfig {
         }
     }
 
-    pub fn objective(&self) -> Objective {
+    /// How the oracle this setting follows chooses (the defaults for all-cloud, which reads
+    /// no oracle).
+    pub fn oracle_rule(&self) -> OracleRule {
         match self {
-            RouterConfig::AllCloud => Objective::Energy,
-            RouterConfig::Oracle { objective } | RouterConfig::Accuracy { objective, .. } => {
-                *objective
-            }
+            RouterConfig::AllCloud => OracleRule::default(),
+            RouterConfig::Oracle { objective, target }
+            | RouterConfig::Accuracy {
+                objective, target, ..
+            } => OracleRule {
+                objective: *objective,
+                target: *target,
+            },
         }
     }
 
@@ -165,8 +227,9 @@ pub struct RouteInput {
     pub task: usize,
     pub input_tokens: u32,
     pub output_tokens: u32,
-    /// The cheapest pool model (by the router's objective) that answers the query correctly,
-    /// if any: ground truth, read only by the oracle and the routers defined relative to it.
+    /// The oracle's target under the router's [`OracleRule`]: the pool model it chooses, or
+    /// `None` for the cloud. Ground truth, read only by the oracle and the routers defined
+    /// relative to it.
     pub oracle: Option<usize>,
     /// The task family's strongest pool model (where an erring router sends a query it
     /// wrongly believes local).

@@ -1,5 +1,6 @@
-//! `oracle`: the cheapest local model (by the chosen objective) that answers the query
-//! correctly, else the cloud. The only router that sees ground truth.
+//! `oracle`: the oracle's target, computed by the caller under the router's
+//! [`super::OracleRule`] (the cheapest local model that answers the query, or the cloud). The
+//! only router that sees ground truth.
 
 use super::{Decide, Route, RouteInput};
 

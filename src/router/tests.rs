@@ -17,6 +17,7 @@ fn accuracy(p: f64, misroute: Misroute) -> Router {
             p,
             misroute,
             objective: Objective::Energy,
+            target: Target::LocalFirst,
         },
         5,
     )
@@ -27,6 +28,7 @@ fn p_one_routes_like_the_oracle_and_p_zero_like_all_cloud() {
     let oracle = Router::new(
         RouterConfig::Oracle {
             objective: Objective::Energy,
+            target: Target::LocalFirst,
         },
         5,
     );
@@ -89,6 +91,7 @@ fn labels_name_the_setting() {
         p: 0.8,
         misroute: Misroute::Escalate,
         objective: Objective::Cost,
+        target: Target::Optimal,
     };
-    assert_eq!(r.label(), "accuracy(p=0.8,escalate,cost)");
+    assert_eq!(r.label(), "accuracy(p=0.8,escalate,cost,optimal)");
 }

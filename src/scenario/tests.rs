@@ -51,7 +51,8 @@ fn relative_paths_are_resolved_against_the_scenario_folder() {
     assert_eq!(
         s.routers().unwrap(),
         vec![RouterConfig::Oracle {
-            objective: crate::router::Objective::Energy
+            objective: crate::router::Objective::Energy,
+            target: crate::router::Target::LocalFirst,
         }]
     );
 }
