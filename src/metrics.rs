@@ -10,7 +10,9 @@
 //! * IPW = accuracy / mean power, the mean over queries (with positive latency) of each
 //!   query's energy / latency (the paper's "mean accuracy / mean power");
 //! * IPJ = accuracy / mean energy per query;
-//! * savings of X = 1 - X(strategy) / X(all-cloud), on the same queries.
+//! * savings of X = 1 - X(strategy) / X(all-cloud), on the same queries, at two scopes:
+//!   `system` (local devices and the datacenter: every joule, FLOP and dollar above) and
+//!   `datacenter` (the cloud tier's alone: what the datacenter no longer spends).
 
 use crate::sim::{Charge, Route};
 use crate::trace::Query;
@@ -46,6 +48,11 @@ pub struct Totals {
     pub idle_energy_j: f64,
     pub flops: f64,
     pub cost_usd: f64,
+    /// The cloud tier's parts of the four above (escalated queries: their cloud leg).
+    pub cloud_energy_j: f64,
+    pub cloud_idle_energy_j: f64,
+    pub cloud_flops: f64,
+    pub cloud_cost_usd: f64,
     pub latency_s: f64,
     /// Sum over queries of energy / latency (for IPW's mean power), and how many queries had a
     /// positive latency (the others have no power to average).
@@ -68,6 +75,8 @@ impl Totals {
         }
     }
 
+    /// Count a query charged `c` in all, of which `cloud` in the cloud tier (fixed batch).
+    #[allow(clippy::too_many_arguments)]
     #[inline]
     pub fn add(
         &mut self,
@@ -76,13 +85,16 @@ impl Totals {
         solvable: bool,
         correct: bool,
         c: &Charge,
+        cloud: &Charge,
         q: &Query,
     ) {
-        self.add_query(task, route, solvable, correct, c.flops, c.cost_usd, q);
-        self.add_service(c.energy_j, c.latency_s);
+        self.add_query(task, route, solvable, correct, c, cloud, q);
+        self.add_service(c.energy_j, c.latency_s, cloud.energy_j);
     }
 
-    /// Count a routed query: where it went, whether it was answered, its FLOPs and cost.
+    /// Count a routed query: where it went, whether it was answered, and the FLOPs and cost of
+    /// its charge `c`, of which `cloud` in the cloud tier (their energy and time are counted
+    /// by [`Totals::add_service`]).
     #[allow(clippy::too_many_arguments)]
     #[inline]
     pub fn add_query(
@@ -91,8 +103,8 @@ impl Totals {
         route: Route,
         solvable: bool,
         correct: bool,
-        flops: f64,
-        cost_usd: f64,
+        c: &Charge,
+        cloud: &Charge,
         q: &Query,
     ) {
         self.queries += 1;
@@ -106,18 +118,22 @@ impl Totals {
         }
         self.locally_solvable += u64::from(solvable);
         self.correct += u64::from(correct);
-        self.flops += flops;
-        self.cost_usd += cost_usd;
+        self.flops += c.flops;
+        self.cost_usd += c.cost_usd;
+        self.cloud_flops += cloud.flops;
+        self.cloud_cost_usd += cloud.cost_usd;
         self.input_tokens += u64::from(q.input_tokens);
         self.output_tokens += u64::from(q.output_tokens);
         self.task_queries[task] += 1;
         self.task_correct[task] += u64::from(correct);
     }
 
-    /// Count a served query's energy and service time (start of service to last token).
+    /// Count a served query's energy (of which `cloud_energy_j` in the cloud tier) and service
+    /// time (start of service to last token).
     #[inline]
-    pub fn add_service(&mut self, energy_j: f64, service_s: f64) {
+    pub fn add_service(&mut self, energy_j: f64, service_s: f64, cloud_energy_j: f64) {
         self.energy_j += energy_j;
+        self.cloud_energy_j += cloud_energy_j;
         self.latency_s += service_s;
         if service_s > 0.0 {
             self.power_w += energy_j / service_s;
@@ -139,6 +155,10 @@ impl Totals {
         self.idle_energy_j += other.idle_energy_j;
         self.flops += other.flops;
         self.cost_usd += other.cost_usd;
+        self.cloud_energy_j += other.cloud_energy_j;
+        self.cloud_idle_energy_j += other.cloud_idle_energy_j;
+        self.cloud_flops += other.cloud_flops;
+        self.cloud_cost_usd += other.cloud_cost_usd;
         self.latency_s += other.latency_s;
         self.power_w += other.power_w;
         self.timed += other.timed;
@@ -173,9 +193,16 @@ pub struct Summary {
     pub mean_power_w: f64,
     pub ipw: f64,
     pub ipj: f64,
+    /// Savings at system scope: every tier.
     pub energy_savings: f64,
     pub compute_savings: f64,
     pub cost_savings: f64,
+    /// Cloud-tier energy (attributed and idle), kWh.
+    pub cloud_energy_kwh: f64,
+    /// Savings at datacenter scope: the cloud tier's energy, FLOPs and cost avoided.
+    pub dc_energy_savings: f64,
+    pub dc_compute_savings: f64,
+    pub dc_cost_savings: f64,
     pub accuracy_change: f64,
 }
 
@@ -214,6 +241,13 @@ impl Summary {
             energy_savings: ratio(energy, baseline.energy_j + baseline.idle_energy_j),
             compute_savings: ratio(t.flops, baseline.flops),
             cost_savings: ratio(t.cost_usd, baseline.cost_usd),
+            cloud_energy_kwh: (t.cloud_energy_j + t.cloud_idle_energy_j) / 3.6e6,
+            dc_energy_savings: ratio(
+                t.cloud_energy_j + t.cloud_idle_energy_j,
+                baseline.cloud_energy_j + baseline.cloud_idle_energy_j,
+            ),
+            dc_compute_savings: ratio(t.cloud_flops, baseline.cloud_flops),
+            dc_cost_savings: ratio(t.cloud_cost_usd, baseline.cloud_cost_usd),
             accuracy_change: accuracy - baseline.correct as f64 / baseline.queries.max(1) as f64,
         }
     }
@@ -247,6 +281,7 @@ mod tests {
             true,
             true,
             &charge(400.0, 2.0, 8.0, 4.0),
+            &charge(400.0, 2.0, 8.0, 4.0),
             &q(10, 5),
         );
         base.add(
@@ -254,6 +289,7 @@ mod tests {
             Route::Cloud,
             false,
             false,
+            &charge(400.0, 2.0, 8.0, 4.0),
             &charge(400.0, 2.0, 8.0, 4.0),
             &q(10, 5),
         );
@@ -264,6 +300,7 @@ mod tests {
             true,
             true,
             &charge(100.0, 4.0, 2.0, 1.0),
+            &Charge::default(),
             &q(10, 5),
         );
         t.add(
@@ -271,6 +308,7 @@ mod tests {
             Route::Cloud,
             false,
             false,
+            &charge(400.0, 2.0, 8.0, 4.0),
             &charge(400.0, 2.0, 8.0, 4.0),
             &q(10, 5),
         );
@@ -281,6 +319,7 @@ mod tests {
             false,
             true,
             &charge(0.0, 0.0, 0.0, 0.0),
+            &Charge::default(),
             &q(0, 0),
         );
         let s = Summary::new(&t, &base);
@@ -299,6 +338,13 @@ mod tests {
         assert!((s.energy_savings - (1.0 - 500.0 / 800.0)).abs() < 1e-15);
         assert!((s.compute_savings - (1.0 - 10.0 / 16.0)).abs() < 1e-15);
         assert!((s.cost_savings - (1.0 - 5.0 / 8.0)).abs() < 1e-15);
+        // Datacenter scope: only the cloud query's 400 J, 8 FLOPs and 4 USD remain of
+        // all-cloud's 800 J, 16 FLOPs and 8 USD.
+        assert!((s.cloud_energy_kwh - 400.0 / 3.6e6).abs() < 1e-18);
+        assert_eq!(
+            (s.dc_energy_savings, s.dc_compute_savings, s.dc_cost_savings),
+            (0.5, 0.5, 0.5)
+        );
     }
 
     #[test]
@@ -322,6 +368,7 @@ mod tests {
                 i % 2 == 0,
                 i % 4 == 0,
                 &c,
+                &c,
                 &q(i, i),
             );
             let part = if i < 4 { &mut a } else { &mut b };
@@ -330,6 +377,7 @@ mod tests {
                 route,
                 i % 2 == 0,
                 i % 4 == 0,
+                &c,
                 &c,
                 &q(i, i),
             );

@@ -150,6 +150,8 @@ pub struct Decision {
     pub correct: bool,
     /// The fixed-batch charge.
     pub charge: Charge,
+    /// The part of `charge` spent in the cloud tier (zero for a query served locally).
+    pub cloud: Charge,
 }
 
 /// Where a point finds the oracle's choice for a query.
@@ -195,13 +197,20 @@ pub fn decide<S: Service>(
         fallback: t.strongest_local[task],
     });
     let cloud_ok = a.solved >> t.cloud & 1 == 1;
-    let (charge, correct) = match route {
-        Route::Cloud => (ep.service.charge(Endpoint::Cloud, q), cloud_ok),
-        Route::Local(m) => (ep.service.charge(Endpoint::Local(m), q), t.solves(a, m)),
+    let (charge, cloud, correct) = match route {
+        Route::Cloud => {
+            let c = ep.service.charge(Endpoint::Cloud, q);
+            (c, c, cloud_ok)
+        }
+        Route::Local(m) => (
+            ep.service.charge(Endpoint::Local(m), q),
+            Charge::default(),
+            t.solves(a, m),
+        ),
         Route::LocalThenCloud(m) => {
             let first = ep.service.charge(Endpoint::Local(m), q);
             let then = ep.service.charge(Endpoint::Cloud, q);
-            (first.plus(&then), cloud_ok)
+            (first.plus(&then), then, cloud_ok)
         }
     };
     Decision {
@@ -210,6 +219,7 @@ pub fn decide<S: Service>(
         solvable,
         correct,
         charge,
+        cloud,
     }
 }
 
@@ -226,7 +236,9 @@ pub fn evaluate<S: Service>(
     let mut t = Totals::new(tasks, ep.tracking.pool.len());
     for (i, q) in queries.iter().enumerate() {
         let d = decide(ep, router, q, facts, i, oracle);
-        t.add(d.task, d.route, d.solvable, d.correct, &d.charge, q);
+        t.add(
+            d.task, d.route, d.solvable, d.correct, &d.charge, &d.cloud, q,
+        );
     }
     t
 }
@@ -260,19 +272,13 @@ impl EventPoint {
         for (i, q) in queries.iter().enumerate() {
             let d = decide(ep, &self.router, q, facts, i, oracle);
             self.totals.add_query(
-                d.task,
-                d.route,
-                d.solvable,
-                d.correct,
-                d.charge.flops,
-                d.charge.cost_usd,
-                q,
+                d.task, d.route, d.solvable, d.correct, &d.charge, &d.cloud, q,
             );
             self.fleet.submit(q, d.route);
         }
         let totals = &mut self.totals;
         self.fleet
-            .drain(|c| totals.add_service(c.energy_j, c.service_s));
+            .drain(|c| totals.add_service(c.energy_j, c.service_s, c.cloud_energy_j));
     }
 
     /// Serve what is left and close the run; the totals then include idle energy.
@@ -280,8 +286,9 @@ impl EventPoint {
         let totals = &mut self.totals;
         let report = self
             .fleet
-            .finish(|c| totals.add_service(c.energy_j, c.service_s));
+            .finish(|c| totals.add_service(c.energy_j, c.service_s, c.cloud_energy_j));
         self.totals.idle_energy_j = report.idle_j();
+        self.totals.cloud_idle_energy_j = report.cloud.meter.idle_j;
         (self.totals, report)
     }
 }
@@ -491,5 +498,91 @@ mod tests {
             run(Objective::Compute, Target::Optimal).local,
             vec![answered]
         );
+    }
+
+    #[test]
+    fn datacenter_savings_count_only_the_cloud_tier_escalated_legs_included() {
+        use crate::metrics::Summary;
+        use crate::router::{Misroute, Objective, RouterConfig};
+        use crate::workload::{Correlation, Workload, WorkloadSpec};
+        let cat = crate::profile::Catalogue::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("hardware-profiles"),
+        )
+        .unwrap();
+        let spec = WorkloadSpec {
+            mix: vec![("wildchat".into(), 1.0)],
+            correlation: Correlation::Value(0.0),
+            model_noise: 0.0,
+            seed: 3,
+        };
+        let w = Workload::new(&spec, &cat, &["Qwen3-8B", "Qwen3-235B-A22B"]).unwrap();
+        let tracking = Tracking::new(&w, &["Qwen3-8B".into()], "Qwen3-235B-A22B").unwrap();
+        let ep = Endpoints {
+            service: &Dear,
+            tracking: &tracking,
+        };
+        // 1,000 queries of 3 + 1 tokens: 20 J, 4 FLOPs, 4 USD locally; 16 J, 32 FLOPs, 32 USD
+        // in the cloud.
+        let queries: Vec<Query> = (0..1_000)
+            .map(|i| Query {
+                index: i,
+                arrival_s: 0.0,
+                input_tokens: 3,
+                output_tokens: 1,
+            })
+            .collect();
+        let k = queries
+            .iter()
+            .filter(|q| w.attributes(q.index).solved & 1 == 1)
+            .count() as f64;
+        assert!(k > 100.0 && k < 900.0);
+        let run = |config: RouterConfig| {
+            let shared = facts(&w, &queries, &[(ep, config.oracle_rule())]);
+            evaluate(
+                &ep,
+                &crate::router::Router::new(config, 3),
+                &queries,
+                &shared,
+                Oracle::Shared(0),
+                1,
+            )
+        };
+        let cloud = run(RouterConfig::AllCloud);
+        let oracle = Summary::new(
+            &run(RouterConfig::Oracle {
+                objective: Objective::Energy,
+                target: Target::LocalFirst,
+            }),
+            &cloud,
+        );
+        // The k answered queries leave the datacenter: it saves k / 1000 of everything, while
+        // the system pays 20 - 16 = 4 J more for each and 32 - 4 = 28 FLOPs less.
+        let share = k / 1000.0;
+        assert!((oracle.dc_energy_savings - share).abs() < 1e-12);
+        assert!((oracle.dc_compute_savings - share).abs() < 1e-12);
+        assert!((oracle.dc_cost_savings - share).abs() < 1e-12);
+        assert!((oracle.energy_savings - (-4.0 * k / 16_000.0)).abs() < 1e-12);
+        assert!((oracle.compute_savings - (28.0 * k / 32_000.0)).abs() < 1e-12);
+        // At p = 0 with escalation, the 1000 - k cloud-target queries try the local model
+        // first and then the cloud: the datacenter spends exactly what all-cloud does, the
+        // system 20 J more for each.
+        let escalate = Summary::new(
+            &run(RouterConfig::Accuracy {
+                p: 0.0,
+                misroute: Misroute::Escalate,
+                objective: Objective::Energy,
+                target: Target::LocalFirst,
+            }),
+            &cloud,
+        );
+        assert_eq!(
+            (
+                escalate.dc_energy_savings,
+                escalate.dc_compute_savings,
+                escalate.dc_cost_savings
+            ),
+            (0.0, 0.0, 0.0)
+        );
+        assert!((escalate.energy_savings - (-20.0 * (1000.0 - k) / 16_000.0)).abs() < 1e-12);
     }
 }

@@ -409,6 +409,15 @@ fn invariant_3_energy_is_conserved_between_queries_idle_time_and_devices() {
         close(local_idle, r.local.meter.idle_j, "local idle energy");
         close(cloud_total, r.cloud.device_energy_j, "cloud energy");
         close(cloud_idle, r.cloud.meter.idle_j, "cloud idle energy");
+        // Each query's cloud share is its cloud leg's: together, the replicas' busy energy
+        // (the datacenter scope's attributed energy), escalated queries included.
+        assert!(done.iter().any(|c| c.local.is_some() && c.cloud.is_some()));
+        let cloud_legs: f64 = done.iter().map(|c| c.cloud_energy_j).sum();
+        close(cloud_legs, cloud_total - cloud_idle, "cloud legs' energy");
+        assert!(done
+            .iter()
+            .filter(|c| c.cloud.is_none())
+            .all(|c| c.cloud_energy_j == 0.0));
     }
 }
 

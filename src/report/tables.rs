@@ -171,6 +171,19 @@ pub fn results_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<DataF
         Column::new("energy_savings".into(), s(&|p| p.summary.energy_savings)),
         Column::new("compute_savings".into(), s(&|p| p.summary.compute_savings)),
         Column::new("cost_savings".into(), s(&|p| p.summary.cost_savings)),
+        Column::new(
+            "cloud_energy_kwh".into(),
+            s(&|p| p.summary.cloud_energy_kwh),
+        ),
+        Column::new(
+            "dc_energy_savings".into(),
+            s(&|p| p.summary.dc_energy_savings),
+        ),
+        Column::new(
+            "dc_compute_savings".into(),
+            s(&|p| p.summary.dc_compute_savings),
+        ),
+        Column::new("dc_cost_savings".into(), s(&|p| p.summary.dc_cost_savings)),
     ];
     // One column per axis, after the router's (a `seed` axis is the `seed` column).
     let mut at = 7;

@@ -34,7 +34,7 @@ pub fn summary_text(meta: &RunMeta, result: &SweepResult) -> String {
     let labels: Vec<String> = result.points.iter().map(|p| point_label(meta, p)).collect();
     let w = labels.iter().map(String::len).max().unwrap_or(0).max(34);
     let mut out = format!(
-        "scenario {}: {} queries per point, seed {}\n{:<w$} {:>7} {:>8} {:>13} {:>8} {:>8} {:>8}\n",
+        "scenario {}: {} queries per point, seed {}\n{:<w$} {:>7} {:>8} {:>13} {:>8} {:>8} {:>8} {:>9} {:>9} {:>9}\n",
         meta.name,
         queries_per_point(result),
         meta.seed,
@@ -44,22 +44,29 @@ pub fn summary_text(meta: &RunMeta, result: &SweepResult) -> String {
         "energy kWh",
         "energy%",
         "compute%",
-        "cost%"
+        "cost%",
+        "dc-energy",
+        "dc-comp",
+        "dc-cost"
     );
     for (p, label) in result.points.iter().zip(&labels) {
         let s = &p.summary;
         out += &format!(
-            "{:<w$} {:>7.1} {:>8.3} {:>13.4e} {:>8.1} {:>8.1} {:>8.1}\n",
+            "{:<w$} {:>7.1} {:>8.3} {:>13.4e} {:>8.1} {:>8.1} {:>8.1} {:>9.1} {:>9.1} {:>9.1}\n",
             label,
             100.0 * s.local_share,
             s.accuracy,
             s.energy_kwh,
             100.0 * s.energy_savings,
             100.0 * s.compute_savings,
-            100.0 * s.cost_savings
+            100.0 * s.cost_savings,
+            100.0 * s.dc_energy_savings,
+            100.0 * s.dc_compute_savings,
+            100.0 * s.dc_cost_savings
         );
     }
-    out += "savings (%) are 1 - X / X(all-cloud) on the same queries\n";
+    out += "savings (%) are 1 - X / X(all-cloud) on the same queries: energy%, compute%, cost% for the\n\
+            whole system (local devices and datacenter), dc-* for the datacenter alone (cloud tier)\n";
     if result.points.iter().any(|p| p.fleet.is_some()) {
         out += &format!(
             "{:<w$} {:>9} {:>9} {:>9} {:>7} {:>7} {:>7} {:>9}\n",

@@ -493,6 +493,7 @@ impl CloudTier {
             queue_s: req.prior.queue_s + secs(req.admit - req.arrival),
             service_s: req.prior.service_s + secs(now - req.admit),
             energy_j: req.prior.energy_j + energy,
+            cloud_energy_j: energy,
             local,
             cloud: Some(CloudLeg {
                 replica: r as u32,

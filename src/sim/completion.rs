@@ -37,6 +37,8 @@ pub struct Completion {
     pub service_s: f64,
     /// Energy attributed to the query (cloud energy includes PUE), joules.
     pub energy_j: f64,
+    /// The part of `energy_j` spent in the cloud tier (0 for a query served locally).
+    pub cloud_energy_j: f64,
     /// Where it was served.
     pub local: Option<LocalLeg>,
     pub cloud: Option<CloudLeg>,

@@ -176,6 +176,7 @@ impl Fleet {
                     queue_s: secs(s.start - t),
                     service_s: secs(s.end - s.start),
                     energy_j: s.energy_j,
+                    cloud_energy_j: 0.0,
                     local: Some(leg(&s)),
                     cloud: None,
                 });
