@@ -116,6 +116,39 @@ fn expect_tier(
     Ok(())
 }
 
+/// The fixed-batch figures of `pair` at `batch` under `s`'s metrics (FLOPs parameters) with
+/// energy multiplied by `pue`; `field` names the scenario field that set the batch.
+pub fn pair_endpoint(
+    s: &Scenario,
+    catalogue: &Catalogue,
+    pair: &Pair,
+    batch: f64,
+    pue: f64,
+    field: &str,
+) -> Result<EndpointProfile, RunError> {
+    let point = pair
+        .at_batch(batch)
+        .map_err(|e| fleet_error(s, field, e.to_string()))?;
+    let m = catalogue.model(&pair.model)?;
+    let params_b = match s.metrics.flops_params {
+        FlopsParams::Active => m.active_params_b,
+        FlopsParams::Total => m.total_params_b,
+    };
+    let price = m.price.unwrap_or_default();
+    Ok(EndpointProfile::new(
+        point.prefill_tokens_per_s,
+        point.decode_step_s,
+        &ConstantPower {
+            active_w: point.power_w,
+            idle_w: 0.0,
+        },
+        batch,
+        pue,
+        params_b,
+        (price.input_usd_per_mtok, price.output_usd_per_mtok),
+    ))
+}
+
 /// Check `s` against the catalogue and build its specs.
 pub fn bind(s: &Scenario, catalogue: &Catalogue) -> Result<Bound, RunError> {
     let f = &s.fleet;
@@ -142,27 +175,7 @@ pub fn bind(s: &Scenario, catalogue: &Catalogue) -> Result<Bound, RunError> {
     }
     let endpoint = |model: &str, acc: &str, batch: f64, pue: f64, field: &str| {
         let pair = catalogue.pair_variant(model, acc, f.variant(model, acc))?;
-        let point = pair
-            .at_batch(batch)
-            .map_err(|e| fleet_error(s, field, e.to_string()))?;
-        let m = catalogue.model(model)?;
-        let params_b = match s.metrics.flops_params {
-            FlopsParams::Active => m.active_params_b,
-            FlopsParams::Total => m.total_params_b,
-        };
-        let price = m.price.unwrap_or_default();
-        Ok::<_, RunError>(EndpointProfile::new(
-            point.prefill_tokens_per_s,
-            point.decode_step_s,
-            &ConstantPower {
-                active_w: point.power_w,
-                idle_w: 0.0,
-            },
-            batch,
-            pue,
-            params_b,
-            (price.input_usd_per_mtok, price.output_usd_per_mtok),
-        ))
+        pair_endpoint(s, catalogue, pair, batch, pue, field)
     };
     if let Some(dup) = f
         .local_models

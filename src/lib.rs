@@ -76,10 +76,12 @@
 //! * [`metrics`]: totals and derived figures;
 //! * [`sweep`]: running bound points in parallel, sharing per-query work;
 //! * [`calibrate`]: the workload model's fit against the paper's tables;
+//! * [`breakeven`]: where local pairs beat the cloud in energy, per query;
 //! * [`report`]: outputs as data (tables, figures, text) and their one atomic writer.
 
 pub mod atomic;
 pub mod bind;
+pub mod breakeven;
 pub mod calibrate;
 pub mod contain;
 pub mod metrics;

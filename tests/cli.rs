@@ -177,6 +177,64 @@ fn calibrate_prints_the_three_comparisons() {
 }
 
 #[test]
+fn breakeven_writes_a_row_per_local_pair_and_applies_pue_to_the_cloud_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = |pue: &str| {
+        let out = dir.path().join(pue);
+        let assert = ipw()
+            .args(["breakeven", "scenarios/paper-fig4.toml", "--sample", "2000"])
+            .args(["--set", &format!("fleet.pue={pue}"), "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+        assert!(
+            stdout.contains("* GPT-OSS-20B@apple-m4-max table2-proxy"),
+            "{stdout}"
+        );
+        assert!(
+            out.join("manifest.json").is_file() && out.join("breakeven-grid.parquet").is_file()
+        );
+        let file = std::fs::File::open(out.join("breakeven.parquet")).unwrap();
+        ParquetReader::new(file).finish().unwrap()
+    };
+    let (one, two) = (table("1.0"), table("2.0"));
+    // One row per local-tier pair variant of the catalogue.
+    let cat = ipw_sim::profile::Catalogue::load(&root().join("hardware-profiles")).unwrap();
+    let local = cat
+        .pairs
+        .iter()
+        .filter(|p| cat.accelerator(&p.accelerator).unwrap().tier == ipw_sim::profile::Tier::Local)
+        .count();
+    assert_eq!(one.height(), local);
+    let col = |t: &DataFrame, c: &str| -> Vec<f64> {
+        t.column(c)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect()
+    };
+    // PUE multiplies the cloud's joules and leaves the devices' alone.
+    for c in ["cloud_j_per_prompt_token", "cloud_j_per_response_token"] {
+        for (a, b) in col(&one, c).iter().zip(col(&two, c)) {
+            assert!((b / a - 2.0).abs() < 1e-12, "{c}: {a} -> {b}");
+        }
+    }
+    assert_eq!(
+        col(&one, "j_per_response_token"),
+        col(&two, "j_per_response_token")
+    );
+    // A dearer cloud makes local cheaper for at least as many queries, for every pair.
+    for (a, b) in col(&one, "cheaper_share")
+        .iter()
+        .zip(col(&two, "cheaper_share"))
+    {
+        assert!(b >= *a);
+    }
+}
+
+#[test]
 fn a_bad_scenario_key_gives_one_line_naming_file_line_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let s = scenario_in(dir.path(), |t| {

@@ -1,6 +1,7 @@
 //! The command line: options (clap) parsed straight into the library's types, and dispatch to
 //! one module per command. `main.rs` only calls [`run`] and prints errors.
 
+mod breakeven;
 mod calibrate;
 mod profile;
 mod scenario;
@@ -28,6 +29,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             options,
             sample,
         } => calibrate::run(&scenario, &options, sample),
+        Command::Breakeven {
+            scenario,
+            out,
+            options,
+            sample,
+        } => breakeven::run(&scenario, out, &options, sample),
         Command::Trace { command } => trace::run(command),
         Command::Profile { command } => profile::run(command),
     }
@@ -123,6 +130,21 @@ pub enum Command {
         #[command(flatten)]
         options: ScenarioOptions,
         /// Number of queries to sample (default 1,000,000; all held in memory).
+        #[arg(long)]
+        sample: Option<u64>,
+    },
+    /// Energy break-even (fixed-batch accounting): every local pair of the catalogue against
+    /// the scenario's cloud endpoint, per prompt and response token, on the mean query and on
+    /// the scenario's own queries; writes breakeven and breakeven-grid tables.
+    Breakeven {
+        /// Scenario file (TOML): its cloud endpoint, batch sizes, PUE and trace.
+        scenario: PathBuf,
+        /// Results folder (default: results/<scenario name>/breakeven).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        options: ScenarioOptions,
+        /// Number of queries to sample from the trace (default 1,000,000; held in memory).
         #[arg(long)]
         sample: Option<u64>,
     },

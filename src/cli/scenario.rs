@@ -1,12 +1,12 @@
 //! `ipw-sim run` and `ipw-sim sweep`: bind a scenario, run its points, write its tables.
 
-use super::RunOptions;
+use super::{RunOptions, ScenarioOptions};
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use ipw_sim::report::manifest::{self, FileId, Manifest, MANIFEST};
 use ipw_sim::report::{self, tables, text, TABLE_FORMATS};
 use ipw_sim::scenario::Scenario;
-use ipw_sim::sweep::{Sweep, SweepResult};
+use ipw_sim::sweep::Sweep;
 use std::path::{Path, PathBuf};
 
 /// `run`: the scenario's single `[router]`, results in `out` (default `results/<name>/run`, so
@@ -62,8 +62,7 @@ fn set_threads(threads: Option<usize>) -> Result<()> {
 }
 
 fn run_one(kind: &str, scenario: &Scenario, out: &Path, options: &RunOptions) -> Result<()> {
-    let started = std::time::Instant::now();
-    let started_at = std::time::SystemTime::now();
+    let origin = Origin::new(kind, scenario, &options.scenario);
     let sweep = Sweep::new(scenario)?;
     if !sweep.findings.is_empty() {
         let list = sweep
@@ -109,47 +108,52 @@ fn run_one(kind: &str, scenario: &Scenario, out: &Path, options: &RunOptions) ->
         eprintln!("warning: {}: {w}", meta.name);
     }
     let mut outputs = tables::run_tables(meta, &result)?;
-    // The manifest goes first and comes back last: a folder without one is incomplete.
-    let previous = Manifest::read(out);
-    remove_if_present(&out.join(MANIFEST))?;
-    let written = report::write_outputs(out, &mut outputs, &TABLE_FORMATS)?;
-    let files: Vec<String> = written
+    let traces: Vec<&Path> = result
+        .sources
         .iter()
-        .map(|f| f.path.display().to_string())
-        .chain([out.join(MANIFEST).display().to_string()])
+        .filter_map(|(p, _)| p.as_deref())
         .collect();
-    let origin = Origin {
-        kind,
-        scenario,
-        options,
-        started_at,
-        started,
-    };
-    write_manifest(out, previous, origin.manifest(&result, written)?)?;
+    let files = write_results(out, &mut outputs, &origin, &traces, result.points.len())?;
     print!("{}", text::summary_text(meta, &result));
     eprintln!(
         "{}: {} points x {} queries in {:.2} s; wrote {}",
         meta.name,
         result.points.len(),
         text::queries_per_point(&result),
-        started.elapsed().as_secs_f64(),
+        origin.started.elapsed().as_secs_f64(),
         files.join(", ")
     );
     Ok(())
 }
 
-/// What a run's manifest records about how it was started.
-struct Origin<'a> {
+/// What a results folder's manifest records about how the command was started.
+pub(super) struct Origin<'a> {
     kind: &'a str,
     scenario: &'a Scenario,
-    options: &'a RunOptions,
+    options: &'a ScenarioOptions,
     started_at: std::time::SystemTime,
     started: std::time::Instant,
 }
 
-impl Origin<'_> {
-    /// The manifest of a run that produced `result` and wrote `outputs`.
-    fn manifest(&self, result: &SweepResult, outputs: Vec<FileId>) -> Result<Manifest> {
+impl<'a> Origin<'a> {
+    /// A command of `kind` on `scenario`, starting now.
+    pub(super) fn new(
+        kind: &'a str,
+        scenario: &'a Scenario,
+        options: &'a ScenarioOptions,
+    ) -> Origin<'a> {
+        Origin {
+            kind,
+            scenario,
+            options,
+            started_at: std::time::SystemTime::now(),
+            started: std::time::Instant::now(),
+        }
+    }
+
+    /// The manifest of a command that read `traces`, evaluated `points` points and wrote
+    /// `outputs`.
+    fn manifest(&self, traces: &[&Path], points: usize, outputs: Vec<FileId>) -> Result<Manifest> {
         let id = |path: &Path| {
             FileId::of(path).with_context(|| format!("{}: cannot read", path.display()))
         };
@@ -158,23 +162,40 @@ impl Origin<'_> {
             command: std::env::args().collect(),
             kind: self.kind.into(),
             scenario: id(&self.scenario.path)?,
-            overrides: self.options.scenario.overrides().texts(),
+            overrides: self.options.overrides().texts(),
             effective_scenario: toml::to_string(self.scenario.document())
                 .context("the scenario document")?,
-            traces: result
-                .sources
-                .iter()
-                .filter_map(|(p, _)| p.as_deref())
-                .map(id)
-                .collect::<Result<_>>()?,
+            traces: traces.iter().map(|p| id(p)).collect::<Result<_>>()?,
             seed: self.scenario.seed,
             threads: rayon::current_num_threads(),
             started: manifest::rfc3339(self.started_at),
             duration_s: self.started.elapsed().as_secs_f64(),
-            points: result.points.len(),
+            points,
             outputs,
         })
     }
+}
+
+/// Write `outputs` into `out` as tables in every format, then the manifest, last (a folder
+/// without one is incomplete); returns the files written.
+pub(super) fn write_results(
+    out: &Path,
+    outputs: &mut [report::Output],
+    origin: &Origin,
+    traces: &[&Path],
+    points: usize,
+) -> Result<Vec<String>> {
+    // The manifest goes first and comes back last.
+    let previous = Manifest::read(out);
+    remove_if_present(&out.join(MANIFEST))?;
+    let written = report::write_outputs(out, outputs, &TABLE_FORMATS)?;
+    let files: Vec<String> = written
+        .iter()
+        .map(|f| f.path.display().to_string())
+        .chain([out.join(MANIFEST).display().to_string()])
+        .collect();
+    write_manifest(out, previous, origin.manifest(traces, points, written)?)?;
+    Ok(files)
 }
 
 /// Write `manifest` into `out`, last: remove the files of the `previous` run there that this

@@ -3,6 +3,7 @@
 //! writes them to files, each atomically (a crash never leaves a half-written result).
 //!
 //! * [`tables`]: the run's results and per-hour tables;
+//! * [`breakeven`]: the energy break-even tables and their terminal view;
 //! * [`text`]: the terminal summary and overload warnings;
 //! * [`figures`]: figures (plotters, PNG bytes);
 //! * [`manifest`]: the provenance every results folder carries.
@@ -12,6 +13,7 @@
 //! an [`Output::table`] in the command's list of outputs; a figure: a function returning PNG
 //! bytes in `figures.rs` and an [`Output::figure`].
 
+pub mod breakeven;
 pub mod figures;
 pub mod manifest;
 pub mod tables;
