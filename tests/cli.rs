@@ -77,8 +77,13 @@ fn sweep_writes_csv_and_parquet_with_one_row_per_point_and_prints_savings() {
     let parquet = ParquetReader::new(std::fs::File::open(dir.join("results.parquet")).unwrap())
         .finish()
         .unwrap();
-    assert_eq!(csv.height(), 13);
-    assert_eq!(parquet.height(), 13);
+    assert_eq!(csv.height(), 15);
+    assert_eq!(parquet.height(), 15);
+    // Both scopes: the datacenter columns are there, and the energy-optimal oracle (row 13)
+    // never spends more energy than all-cloud.
+    let col = |c: &str, row: usize| parquet.column(c).unwrap().f64().unwrap().get(row).unwrap();
+    assert!(col("dc_energy_savings", 1) > col("energy_savings", 1));
+    assert!(col("energy_savings", 13) >= 0.0);
     let savings = parquet
         .column("energy_savings")
         .unwrap()
@@ -720,7 +725,7 @@ fn event_sweep_writes_latency_columns_and_an_hourly_table() {
         .unwrap()
         .finish()
         .unwrap();
-    assert_eq!(results.height(), 7);
+    assert_eq!(results.height(), 9);
     for col in [
         "e2e_p99_s",
         "ttft_p50_s",
@@ -737,8 +742,8 @@ fn event_sweep_writes_latency_columns_and_an_hourly_table() {
     let hourly = ParquetReader::new(std::fs::File::open(dir.join("hourly.parquet")).unwrap())
         .finish()
         .unwrap();
-    // One hour of trace (plus the drain of the last requests) for each of the 7 points.
-    assert!(hourly.height() >= 7 && hourly.height() % 7 == 0);
+    // One hour of trace (plus the drain of the last requests) for each of the 9 points.
+    assert!(hourly.height() >= 9 && hourly.height() % 9 == 0);
     let cloud = hourly.column("cloud_energy_j").unwrap().f64().unwrap();
     assert!((0..cloud.len()).all(|i| cloud.get(i).is_some_and(|v| v >= 0.0)));
 }

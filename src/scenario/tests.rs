@@ -26,10 +26,12 @@ fn parse(text: &str) -> Result<Scenario, ScenarioError> {
 }
 
 #[test]
-fn the_paper_scenario_expands_to_thirteen_points_in_file_order() {
+fn the_paper_scenario_expands_to_fifteen_points_in_file_order() {
     let s = shipped();
     let pts = s.points().unwrap();
-    assert_eq!(pts.len(), 13);
+    assert_eq!(pts.len(), 15);
+    assert_eq!(pts[13].router.label(), "oracle(optimal)");
+    assert_eq!(pts[14].router.label(), "accuracy(p=0.8,optimal)");
     assert_eq!(pts[0].router, RouterConfig::AllCloud);
     assert_eq!(pts[1].router.kind(), "oracle");
     assert_eq!(pts[10].router.label(), "accuracy(p=0.8)");
