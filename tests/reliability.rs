@@ -591,7 +591,7 @@ fn profile_commands_find_the_catalogue_from_any_folder() {
     assert!(out.status.success(), "{out:?}");
     assert!(String::from_utf8(out.stdout)
         .unwrap()
-        .contains("62 pair variants"));
+        .contains("67 pair variants"));
     // The scenario's catalogue.
     let s = root().join("scenarios/paper-fig4.toml");
     let out = run(
