@@ -526,7 +526,7 @@ fn run_and_sweep_keep_separate_results_each_with_a_manifest() {
     let sweep_dir = cwd.path().join("results/fleet-azure-conv");
     let run_dir = sweep_dir.join("run");
     let trace = root().join("traces/azure/AzureLLMInferenceTrace_conv_2023.csv");
-    for (dir, kind, rows) in [(&run_dir, "run", 1), (&sweep_dir, "sweep", 7)] {
+    for (dir, kind, rows) in [(&run_dir, "run", 1), (&sweep_dir, "sweep", 9)] {
         let m: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap())
                 .unwrap();
