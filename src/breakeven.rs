@@ -207,7 +207,14 @@ pub fn breakeven(s: &Scenario, inputs: &Inputs, sample: usize) -> Result<BreakEv
         let boundary = Boundary::between(local.per_token(), cloud.per_token());
         pairs.push(PairBreakEven {
             in_pool: pair.accelerator == f.local_accelerator
-                && f.local_models.contains(&pair.model),
+                && f.local_models.contains(&pair.model)
+                && cat
+                    .pair_variant(
+                        &pair.model,
+                        &pair.accelerator,
+                        f.variant(&pair.model, &pair.accelerator),
+                    )
+                    .is_ok_and(|v| v.path == pair.path),
             boundary,
             mean_query_j: local.query_j(mean_prompt, mean_response),
             cheaper_share: cheaper_share(&local, &cloud, &queries),
@@ -319,6 +326,12 @@ mod tests {
             })
             .unwrap();
         assert!(q4.in_pool);
+        // Only the variant the scenario uses is in the pool.
+        assert!(r
+            .pairs
+            .iter()
+            .filter(|p| p.local.model == "Qwen3-4B" && p.local.accelerator == "apple-m4-max")
+            .all(|p| p.in_pool == p.local.default));
         let w = q4.local.power_w;
         assert!((q4.local.j_per_response_token - w * 0.014652).abs() < 1e-9);
         assert!((q4.local.j_per_prompt_token - w / 920.0).abs() < 1e-9);

@@ -194,6 +194,7 @@ pub fn decide<S: Service>(
         input_tokens: q.input_tokens,
         output_tokens: q.output_tokens,
         oracle,
+        solvable,
         fallback: t.strongest_local[task],
     });
     let cloud_ok = a.solved >> t.cloud & 1 == 1;
@@ -435,6 +436,18 @@ mod tests {
         }
     }
 
+    /// Local and cloud charges equal.
+    struct Even;
+
+    impl Service for Even {
+        fn local_models(&self) -> usize {
+            1
+        }
+        fn charge(&self, _: Endpoint, q: &Query) -> Charge {
+            Dear.charge(Endpoint::Local(0), q)
+        }
+    }
+
     #[test]
     fn the_optimal_target_sends_a_query_to_the_cloud_where_the_cloud_costs_less() {
         use crate::router::{Objective, RouterConfig};
@@ -493,6 +506,20 @@ mod tests {
             (optimal.local.clone(), optimal.energy_j),
             (vec![0], 160_000.0)
         );
+        // A tie goes local: with the cloud's energy equal to the local model's (20 J), every
+        // answered query stays local.
+        let even = Endpoints {
+            service: &Even,
+            tracking: &tracking,
+        };
+        let config = RouterConfig::Oracle {
+            objective: Objective::Energy,
+            target: Target::Optimal,
+        };
+        let shared = facts(&w, &queries, &[(even, config.oracle_rule())]);
+        let r = crate::router::Router::new(config, 3);
+        let tie = evaluate(&even, &r, &queries, &shared, Oracle::Shared(0), 1);
+        assert_eq!(tie.local, vec![answered]);
         // By compute (4 FLOPs local, 32 in the cloud) the optimal target goes local again.
         assert_eq!(
             run(Objective::Compute, Target::Optimal).local,

@@ -399,12 +399,12 @@ fn monotone_in_p_on_fixed_batch_the_local_set_datacenter_savings_and_the_optimal
     let r = plan_of(
         "replay-file.toml",
         None,
-        &[r#"sweep.router=[{kind="all-cloud"},{kind="accuracy",p=[0.0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0],target=["local-first","optimal"]}]"#],
+        &[r#"sweep.router=[{kind="all-cloud"},{kind="accuracy",p=[0.0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0],misroute=["paper","escalate","wrong-local"],target=["local-first","optimal"]}]"#],
     )
     .run(&|_| {})
     .unwrap();
     let mut local_first_energy_fell = false;
-    for suffix in ["", ",optimal"] {
+    for suffix in ["", ",escalate", ",optimal", ",escalate,optimal"] {
         let pts = by_p(&r, suffix);
         assert_eq!(pts.len(), 11, "{suffix}");
         for w in pts.windows(2) {
@@ -417,17 +417,33 @@ fn monotone_in_p_on_fixed_batch_the_local_set_datacenter_savings_and_the_optimal
             assert!(t.dc_energy_savings >= s.dc_energy_savings, "{what}");
             assert!(t.dc_compute_savings >= s.dc_compute_savings, "{what}");
             assert!(t.dc_cost_savings >= s.dc_cost_savings, "{what}");
-            if suffix.is_empty() {
-                local_first_energy_fell |= t.energy_savings < s.energy_savings;
-            } else {
-                // The optimal target moves a query local only where that costs no more energy.
+            if suffix.ends_with("optimal") {
+                // The optimal target moves a query local only where that costs no more
+                // energy, and an escalation it stops is pure saving.
                 assert!(t.energy_savings >= s.energy_savings - 1e-15, "{what}");
+            } else {
+                local_first_energy_fell |= t.energy_savings < s.energy_savings;
             }
         }
     }
     // Not vacuous: local-first's system energy savings do fall somewhere on this trace, since
     // it moves queries onto local models that spend more than the cloud.
     assert!(local_first_energy_fell);
+    // With wrong-local, queries no local model answers are sent local with probability 1 - p:
+    // where they outnumber the solvable ones (a Qwen3-4B-only pool), the local tier and the
+    // datacenter's savings shrink as p grows, so none of the above holds for it.
+    let r = plan(
+        20_000,
+        &[
+            r#"fleet.local_models=["Qwen3-4B"]"#,
+            r#"sweep.router=[{kind="all-cloud"},{kind="accuracy",p=[0.0,1.0],misroute="wrong-local"}]"#,
+        ],
+    )
+    .run(&|_| {})
+    .unwrap();
+    let wrong = by_p(&r, ",wrong-local");
+    assert!(wrong[1].totals.local_total() < wrong[0].totals.local_total());
+    assert!(wrong[1].summary.dc_energy_savings < wrong[0].summary.dc_energy_savings);
 }
 
 #[test]
@@ -439,6 +455,22 @@ fn monotone_in_p_on_the_event_core_the_local_set_and_datacenter_compute_and_cost
     )
     .run(&|_| {})
     .unwrap();
+    // Datacenter scope on the event core: the cloud tier's whole integrated energy (attributed
+    // and idle, PUE applied), all of all-cloud's energy.
+    for pt in &r.points {
+        let cloud = pt.fleet.as_ref().unwrap().cloud.device_energy_j;
+        let dc = pt.summary.cloud_energy_kwh * 3.6e6;
+        assert!(
+            (dc / cloud - 1.0).abs() < 1e-9,
+            "{}: {dc} vs {cloud}",
+            pt.router.label()
+        );
+    }
+    let all = &r.points[0].summary;
+    assert_eq!(
+        (all.cloud_energy_kwh, all.dc_energy_savings),
+        (all.energy_kwh, 0.0)
+    );
     let pts = by_p(&r, "");
     assert_eq!(pts.len(), 5);
     for w in pts.windows(2) {
@@ -449,4 +481,32 @@ fn monotone_in_p_on_the_event_core_the_local_set_and_datacenter_compute_and_cost
         assert!(b.summary.dc_compute_savings >= a.summary.dc_compute_savings);
         assert!(b.summary.dc_cost_savings >= a.summary.dc_cost_savings);
     }
+}
+
+#[test]
+fn results_columns_name_the_point_then_its_router_then_its_axes() {
+    let sweep = plan(2_000, &["sweep.fleet.pue=[1.0,1.2]"]);
+    let r = sweep.run(&|_| {}).unwrap();
+    let t = ipw_sim::report::tables::results_table(&sweep.meta, &r).unwrap();
+    let names: Vec<String> = t
+        .get_column_names()
+        .iter()
+        .take(10)
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "scenario",
+            "point",
+            "label",
+            "router",
+            "router_accuracy",
+            "misroute",
+            "objective",
+            "oracle_target",
+            "fleet.pue",
+            "seed"
+        ]
+    );
 }

@@ -186,7 +186,10 @@ pub fn results_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<DataF
         Column::new("dc_cost_savings".into(), s(&|p| p.summary.dc_cost_savings)),
     ];
     // One column per axis, after the router's (a `seed` axis is the `seed` column).
-    let mut at = 7;
+    let mut at = 1 + columns
+        .iter()
+        .position(|c| c.name() == "oracle_target")
+        .expect("the router's last column");
     for (a, key) in meta.axes.iter().enumerate() {
         if key != "seed" {
             columns.insert(at, axis_column(key, pts.iter().map(|p| &p.axes[a])));

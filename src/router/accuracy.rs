@@ -1,15 +1,18 @@
 //! `accuracy`: the paper's imperfect router with routing accuracy `p`.
 //!
 //! A query whose oracle target is a local model goes there with probability `p`, otherwise to
-//! the cloud. A query whose target is the cloud (no local model answers it; with
-//! `target = "optimal"`, also one the cloud serves more cheaply) goes to the cloud under the
-//! paper's semantics (`misroute = "paper"`); with the other misroute kinds the router errs on
-//! it too, with probability `1 - p`: `wrong-local` answers it on the task family's strongest
-//! local model (wrongly, unless that model happens to answer it); `escalate` tries that model,
-//! detects the failure and asks the cloud, paying both.
+//! the cloud. A query whose target is the cloud goes to the cloud. That covers two kinds: one
+//! no local model answers, and (with `target = "optimal"`) one a local model answers but the
+//! cloud serves more cheaply. Under the paper's semantics (`misroute = "paper"`) both go to the
+//! cloud. With the other misroute kinds the router also errs, with probability `1 - p`, on a
+//! query no local model answers: `wrong-local` answers it on the task family's strongest local
+//! model (wrongly); `escalate` tries that model, detects the failure and asks the cloud, paying
+//! both. (A query some local model answers is never misrouted that way: with the optimal target
+//! its cloud routing is a cost decision, not a capability one.)
 //!
 //! The coin for query `i` is keyed by `(seed, i)` only, so raising `p` only ever moves more
-//! queries to their local target: the set of queries served locally grows with `p`.
+//! queries to their local target: the set of queries sent to their local target grows with
+//! `p` (with `wrong-local`, the wrongly local ones shrink as it does).
 
 use super::{Decide, Misroute, Route, RouteInput};
 use crate::rng::{Purpose, Stream};
@@ -43,7 +46,10 @@ impl Decide for Accuracy {
                 }
             }
             None => {
-                if self.misroute == Misroute::Paper || self.coins.unit(q.index) < self.p {
+                if self.misroute == Misroute::Paper
+                    || q.solvable
+                    || self.coins.unit(q.index) < self.p
+                {
                     Route::Cloud
                 } else if self.misroute == Misroute::WrongLocal {
                     Route::Local(q.fallback)

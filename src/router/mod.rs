@@ -231,6 +231,9 @@ pub struct RouteInput {
     /// `None` for the cloud. Ground truth, read only by the oracle and the routers defined
     /// relative to it.
     pub oracle: Option<usize>,
+    /// Some pool model answers the query (ground truth, as `oracle`; with the optimal target a
+    /// query can be solvable and still have the cloud as its target).
+    pub solvable: bool,
     /// The task family's strongest pool model (where an erring router sends a query it
     /// wrongly believes local).
     pub fallback: usize,

@@ -2,6 +2,7 @@ use super::*;
 
 fn input(index: u64, oracle: Option<usize>, fallback: usize) -> RouteInput {
     RouteInput {
+        solvable: oracle.is_some(),
         index,
         task: 0,
         input_tokens: 10,
@@ -94,4 +95,21 @@ fn labels_name_the_setting() {
         target: Target::Optimal,
     };
     assert_eq!(r.label(), "accuracy(p=0.8,escalate,cost,optimal)");
+}
+
+#[test]
+fn a_solvable_query_whose_target_is_the_cloud_is_never_misrouted() {
+    // With the optimal target, a query some local model answers can still have the cloud as
+    // its target (the cloud is cheaper); erring routers misroute only what no local model
+    // answers.
+    let solvable_cloud_target = |i| RouteInput {
+        solvable: true,
+        ..input(i, None, 3)
+    };
+    for m in [Misroute::WrongLocal, Misroute::Escalate] {
+        for p in [0.0, 0.5] {
+            assert!((0..10_000)
+                .all(|i| accuracy(p, m).route(&solvable_cloud_target(i)) == Route::Cloud));
+        }
+    }
 }
