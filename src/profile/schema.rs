@@ -28,6 +28,12 @@ pub struct Model {
     /// Share of queries answered correctly, per task family.
     pub accuracy: BTreeMap<String, f64>,
     pub accuracy_source: String,
+    /// Share of the IPW paper's evaluation queries answered correctly (its "success rate", the
+    /// accuracy its IPW and the year-by-year decomposition use), where published.
+    #[serde(default)]
+    pub success_rate: Option<f64>,
+    #[serde(default)]
+    pub success_rate_source: Option<String>,
     /// Context window, tokens (prompt + response), as the model's card states it.
     #[serde(default)]
     pub context_tokens: Option<u32>,
@@ -248,6 +254,20 @@ impl Model {
                     format!("expected a share in [0, 1], got {acc}"),
                 ));
             }
+        }
+        if let Some(rate) = self.success_rate {
+            if !(0.0..=1.0).contains(&rate) {
+                return Err(invalid(
+                    path,
+                    f("success_rate"),
+                    format!("expected a share in [0, 1], got {rate}"),
+                ));
+            }
+            sourced(
+                path,
+                &f("success_rate_source"),
+                self.success_rate_source.as_deref().unwrap_or(""),
+            )?;
         }
         if let Some(price) = self.price {
             if !(price.input_usd_per_mtok >= 0.0 && price.output_usd_per_mtok >= 0.0) {
