@@ -77,6 +77,7 @@
 //! * [`sweep`]: running bound points in parallel, sharing per-query work;
 //! * [`calibrate`]: the workload model's fit against the paper's tables;
 //! * [`breakeven`]: where local pairs beat the cloud in energy, per query;
+//! * [`decompose`]: intelligence per watt over the years, split into models and hardware;
 //! * [`report`]: outputs as data (tables, figures, text) and their one atomic writer.
 
 pub mod atomic;
@@ -84,6 +85,7 @@ pub mod bind;
 pub mod breakeven;
 pub mod calibrate;
 pub mod contain;
+pub mod decompose;
 pub mod metrics;
 pub mod profile;
 pub mod report;

@@ -7,6 +7,7 @@
 //! point ([`ScenarioPoint`]) is the scenario with its axis values applied and validated again.
 
 pub mod axes;
+pub mod decompose;
 pub mod overrides;
 
 pub use overrides::{Overrides, Setting};
@@ -298,6 +299,9 @@ pub struct Scenario {
     /// Latency targets (event service).
     #[serde(default)]
     pub slo: Slo,
+    /// The year-by-year IPW decomposition (`ipw-sim decompose`).
+    #[serde(default)]
+    pub decompose: Option<decompose::DecomposeSection>,
     /// The file it was read from (set by the loader).
     #[serde(skip)]
     pub path: PathBuf,
@@ -428,6 +432,11 @@ impl Scenario {
                     self.name
                 ),
             ));
+        }
+        if let Some(d) = &self.decompose {
+            if let Err((field, message)) = d.validate() {
+                return Err(self.invalid(&field, message));
+            }
         }
         if let Err(message) = self.trace.validate() {
             let field = message.split(':').next().unwrap_or("trace").to_string();

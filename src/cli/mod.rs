@@ -3,6 +3,7 @@
 
 mod breakeven;
 mod calibrate;
+mod decompose;
 mod profile;
 mod scenario;
 mod trace;
@@ -35,6 +36,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             options,
             sample,
         } => breakeven::run(&scenario, out, &options, sample),
+        Command::Decompose {
+            scenario,
+            out,
+            options,
+            sample,
+        } => decompose::run(&scenario, out, &options, sample),
         Command::Trace { command } => trace::run(command),
         Command::Profile { command } => profile::run(command),
     }
@@ -145,6 +152,22 @@ pub enum Command {
         #[command(flatten)]
         options: ScenarioOptions,
         /// Number of queries to sample from the trace (default 1,000,000; held in memory).
+        #[arg(long)]
+        sample: Option<u64>,
+    },
+    /// Intelligence per watt (and per joule) over the years of the scenario's [decompose]
+    /// section, split into models and hardware by the paper's method and factorially; with
+    /// coverage, each year's local pool replayed against the cloud.
+    Decompose {
+        /// Scenario file (TOML) with a [decompose] section.
+        scenario: PathBuf,
+        /// Results folder (default: results/<scenario name>/decompose).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        options: ScenarioOptions,
+        /// Queries sampled from the trace for the mean query and the coverage replay (default
+        /// 1,000,000; held in memory).
         #[arg(long)]
         sample: Option<u64>,
     },

@@ -4,6 +4,7 @@
 //!
 //! * [`tables`]: the run's results and per-hour tables;
 //! * [`breakeven`]: the energy break-even tables and their terminal view;
+//! * [`decompose`]: the year-by-year decomposition tables and their terminal view;
 //! * [`text`]: the terminal summary and overload warnings;
 //! * [`figures`]: figures (plotters, PNG bytes);
 //! * [`manifest`]: the provenance every results folder carries.
@@ -14,6 +15,7 @@
 //! bytes in `figures.rs` and an [`Output::figure`].
 
 pub mod breakeven;
+pub mod decompose;
 pub mod figures;
 pub mod manifest;
 pub mod tables;
