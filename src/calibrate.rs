@@ -20,6 +20,7 @@ use std::fmt::Write;
 
 /// One published value of Tables 8/9: task family, threshold (B params, total), whether
 /// GPT-OSS models are in the pool, compute savings (%).
+#[derive(Debug, PartialEq)]
 pub struct ThresholdRow {
     pub task: &'static str,
     pub threshold_b: f64,
@@ -197,15 +198,8 @@ fn threshold_savings(
 /// The calibration report of a scenario, as text; evaluates `n` queries.
 pub fn report(scenario: &Scenario, inputs: &Inputs, n: u64) -> Result<String, RunError> {
     let cat: &Catalogue = &inputs.catalogue;
-    let bound = bind(scenario, cat)?;
-    let tracked: Vec<&str> = bound
-        .pool
-        .iter()
-        .map(String::as_str)
-        .chain([bound.cloud_model.as_str()])
-        .collect();
-    let w = &workload(scenario, cat, &tracked)?;
-    let queries = first_queries(&inputs.replay(scenario)?, n as usize)?;
+    let (w, queries) = sample(scenario, inputs, n)?;
+    let w = &w;
     let n = queries.len() as u64;
     let mut out = String::new();
     let mut task_n = vec![0u64; w.tasks.len()];
@@ -269,7 +263,83 @@ pub fn report(scenario: &Scenario, inputs: &Inputs, n: u64) -> Result<String, Ru
         scenario.fleet.local_models.join(", ")
     );
 
-    // 3. Tables 8/9: track every catalogue model with accuracies on the scenario's tasks.
+    let _ = writeln!(
+        out,
+        "\n3. oracle compute savings (%) with the local pool capped at a size threshold (nominal total params), vs [IPW] Tables 8/9;\n   the oracle sends a query to the smallest pool model that answers it; FLOPs counted with active or with total parameters"
+    );
+    let _ = writeln!(
+        out,
+        "{:<17} {:>9} {:<13} {:>7} {:>7} {:>7} {:>7}  pool",
+        "task", "threshold", "families", "active", "total", "paper", "diff"
+    );
+    for r in thresholds(scenario, cat, w, &queries)? {
+        let _ = writeln!(
+            out,
+            "{:<17} {:>8}B {:<13} {:>7.1} {:>7.1} {:>7.1} {:>+7.1}  {}",
+            r.row.task,
+            r.row.threshold_b,
+            if r.row.with_gpt_oss {
+                "Qwen+GPT-OSS"
+            } else {
+                "Qwen only"
+            },
+            r.active_pct,
+            r.total_pct,
+            r.row.compute_savings_pct,
+            r.total_pct - r.row.compute_savings_pct,
+            r.pool.join(" ")
+        );
+    }
+    Ok(out)
+}
+
+/// One row of Tables 8/9 as simulated: the oracle's compute savings (%) with the pool capped at
+/// the row's threshold, FLOPs counted with active and with total parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThresholdResult {
+    pub row: &'static ThresholdRow,
+    pub active_pct: f64,
+    pub total_pct: f64,
+    pub pool: Vec<String>,
+}
+
+/// Every row of [`TABLES_8_9`] on the scenario's first `n` queries.
+pub fn threshold_results(
+    scenario: &Scenario,
+    inputs: &Inputs,
+    n: u64,
+) -> Result<Vec<ThresholdResult>, RunError> {
+    let (w, queries) = sample(scenario, inputs, n)?;
+    thresholds(scenario, &inputs.catalogue, &w, &queries)
+}
+
+/// The scenario's workload model (tracking its pool and cloud model) and its first `n` queries.
+fn sample(
+    scenario: &Scenario,
+    inputs: &Inputs,
+    n: u64,
+) -> Result<(Workload, Vec<Query>), RunError> {
+    let bound = bind(scenario, &inputs.catalogue)?;
+    let tracked: Vec<&str> = bound
+        .pool
+        .iter()
+        .map(String::as_str)
+        .chain([bound.cloud_model.as_str()])
+        .collect();
+    Ok((
+        workload(scenario, &inputs.catalogue, &tracked)?,
+        first_queries(&inputs.replay(scenario)?, n as usize)?,
+    ))
+}
+
+/// Tables 8/9 on `queries`: track every catalogue model with accuracies on the scenario's tasks
+/// (`w` gives the tasks and their weights).
+fn thresholds(
+    scenario: &Scenario,
+    cat: &Catalogue,
+    w: &Workload,
+    queries: &[Query],
+) -> Result<Vec<ThresholdResult>, RunError> {
     let cloud_name = scenario.fleet.cloud_model.as_str();
     let names: Vec<&str> = cat
         .models
@@ -302,15 +372,7 @@ pub fn report(scenario: &Scenario, inputs: &Inputs, n: u64) -> Result<String, Ru
     };
     let (active, total) = (params(FlopsParams::Active), params(FlopsParams::Total));
     let cloud = names.len() - 1;
-    let _ = writeln!(
-        out,
-        "\n3. oracle compute savings (%) with the local pool capped at a size threshold (nominal total params), vs [IPW] Tables 8/9;\n   the oracle sends a query to the smallest pool model that answers it; FLOPs counted with active or with total parameters"
-    );
-    let _ = writeln!(
-        out,
-        "{:<17} {:>9} {:<13} {:>7} {:>7} {:>7} {:>7}  pool",
-        "task", "threshold", "families", "active", "total", "paper", "diff"
-    );
+    let mut out = Vec::new();
     for row in TABLES_8_9 {
         let Some(t) = all.tasks.iter().position(|t| t.name == row.task) else {
             continue;
@@ -321,24 +383,12 @@ pub fn report(scenario: &Scenario, inputs: &Inputs, n: u64) -> Result<String, Ru
                     && (row.with_gpt_oss || models[m].family != "gpt-oss")
             })
             .collect();
-        let sim_active = threshold_savings(&all, &total, &active, &pool, cloud, &queries)[t];
-        let sim_total = threshold_savings(&all, &total, &total, &pool, cloud, &queries)[t];
-        let _ = writeln!(
-            out,
-            "{:<17} {:>8}B {:<13} {:>7.1} {:>7.1} {:>7.1} {:>+7.1}  {}",
-            row.task,
-            row.threshold_b,
-            if row.with_gpt_oss {
-                "Qwen+GPT-OSS"
-            } else {
-                "Qwen only"
-            },
-            sim_active,
-            sim_total,
-            row.compute_savings_pct,
-            sim_total - row.compute_savings_pct,
-            pool.iter().map(|&m| names[m]).collect::<Vec<_>>().join(" ")
-        );
+        out.push(ThresholdResult {
+            row,
+            active_pct: threshold_savings(&all, &total, &active, &pool, cloud, queries)[t],
+            total_pct: threshold_savings(&all, &total, &total, &pool, cloud, queries)[t],
+            pool: pool.iter().map(|&m| names[m].to_string()).collect(),
+        });
     }
     Ok(out)
 }

@@ -78,6 +78,7 @@
 //! * [`calibrate`]: the workload model's fit against the paper's tables;
 //! * [`breakeven`]: where local pairs beat the cloud in energy, per query;
 //! * [`decompose`]: intelligence per watt over the years, split into models and hardware;
+//! * [`validate`]: every published number with public inputs and every closed form, checked;
 //! * [`report`]: outputs as data (tables, figures, text) and their one atomic writer.
 
 pub mod atomic;
@@ -98,4 +99,5 @@ pub mod stats;
 pub mod sweep;
 pub mod toml_text;
 pub mod trace;
+pub mod validate;
 pub mod workload;

@@ -317,6 +317,55 @@ fn decompose_chooses_each_years_pair_and_writes_its_tables() {
 }
 
 #[test]
+fn validate_fails_with_exit_code_1_and_names_the_check_when_a_published_number_is_missed() {
+    // The shipped scenarios with Table 2's 2025 pair changed to Qwen3-32B on the M4 Max: the
+    // 2025 IPW and every gain to 2025 miss the paper's.
+    let dir = tempfile::tempdir().unwrap();
+    let absolute = |t: String| {
+        t.replace(
+            "\"../hardware-profiles\"",
+            &format!("{:?}", root().join("hardware-profiles")),
+        )
+        .replace(
+            "\"../traces/azure/AzureLLMInferenceTrace_conv_2023.csv\"",
+            &format!(
+                "{:?}",
+                root().join("traces/azure/AzureLLMInferenceTrace_conv_2023.csv")
+            ),
+        )
+    };
+    for f in ["paper-fig4.toml", "paper-table2.toml"] {
+        let text = absolute(std::fs::read_to_string(root().join("scenarios").join(f)).unwrap())
+            .replace(
+                "model = \"GPT-OSS-120B\", accelerator",
+                "model = \"Qwen3-32B\", accelerator",
+            );
+        std::fs::write(dir.path().join(f), text).unwrap();
+    }
+    let out = ipw()
+        .arg("validate")
+        .arg("--scenarios")
+        .arg(dir.path())
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("check(s) failed") && stderr.contains("IPW 2025 (Qwen3-32B"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("FAIL") && stdout.contains("Pollaczek-Khinchine"),
+        "{stdout}"
+    );
+    // The table is written even when checks fail.
+    assert!(dir.path().join("out/validate.csv").is_file());
+}
+
+#[test]
 fn a_bad_scenario_key_gives_one_line_naming_file_line_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let s = scenario_in(dir.path(), |t| {

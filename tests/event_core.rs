@@ -1,149 +1,22 @@
 //! The event-driven core against invariants 1, 2, 3, 6 and 7 (`docs/ARCHITECTURE.md`), against queueing theory,
 //! and against the measurements its cloud profiles come from.
 //!
-//! Queueing checks use exponential service times built from tokens: `n_out` drawn exponential
-//! with mean 10,000 tokens at 0.1 ms per decode step (mean 1 s; the prefill pass produces the
-//! first token, so a query decodes `n_out - 1`), prompts of 0 tokens unless said otherwise.
-//! Closed forms use the sample's own service moments, so the token rounding does not enter the
-//! comparison.
+//! The queueing experiments (invariant 6) and the replica-held-at-a-batch runs are the library's
+//! (`ipw_sim::validate::queueing`, `ipw_sim::validate::replica_points`; `ipw-sim validate` runs
+//! them at smaller volumes): exponential service times built from tokens, closed forms from the
+//! sample's own service moments. Here they run at 400,000 to 1,000,000 arrivals against 3%.
 
-use ipw_sim::bind::{power_curve, replica_kind};
 use ipw_sim::profile::Catalogue;
-use ipw_sim::rng::{Purpose, Stream};
 use ipw_sim::scenario::Overrides;
 use ipw_sim::scenario::Scenario;
 use ipw_sim::sim::calendar::secs;
-use ipw_sim::sim::cloud::{CloudSpec, Dispatch, ReplicaKind};
-use ipw_sim::sim::latency::Slo;
-use ipw_sim::sim::local::{LocalGroup, LocalService, LocalSpec, Mapping};
-use ipw_sim::sim::power::{BelowSmallest, ConstantPower};
-use ipw_sim::sim::{Completion, Fleet, FleetReport, FleetSpec, Route};
+use ipw_sim::sim::cloud::Dispatch;
+use ipw_sim::sim::local::Mapping;
+use ipw_sim::sim::{Completion, FleetReport, Route};
 use ipw_sim::sweep::Sweep;
 use ipw_sim::trace::Query;
+use ipw_sim::validate::queueing::{self, kind, local_group, poisson, serve, spec, Versus};
 use std::path::Path;
-
-const S_PER_TOKEN: f64 = 1e-4;
-const MEAN_TOKENS: f64 = 10_000.0;
-
-/// `n` Poisson arrivals at `rate` per second with exponential response lengths.
-fn poisson(n: usize, rate: f64, seed: u64) -> Vec<Query> {
-    let s = Stream::new(seed, Purpose::Synthesis);
-    let mut t = 0.0;
-    (0..n as u64)
-        .map(|i| {
-            t += -s.unit(2 * i).ln() / rate;
-            let tokens = (-s.unit(2 * i + 1).ln() * MEAN_TOKENS).round().max(1.0);
-            Query {
-                index: i,
-                arrival_s: t,
-                input_tokens: 0,
-                output_tokens: tokens as u32,
-            }
-        })
-        .collect()
-}
-
-fn local_group(devices: Option<u32>, power_w: f64, idle_w: f64) -> LocalGroup {
-    LocalGroup {
-        accelerator: "test-device".into(),
-        devices,
-        services: vec![Some(LocalService {
-            prefill_s_per_token: 1e-5, // 1e5 tokens/s
-            decode_s_per_token: S_PER_TOKEN,
-            power: ConstantPower {
-                active_w: power_w,
-                idle_w,
-            },
-        })],
-        idle_power_w: idle_w,
-    }
-}
-
-/// A replica kind whose step time and power follow `step(n)` and `power(n)`.
-fn kind(
-    count: u32,
-    cap: u32,
-    step: impl Fn(f64) -> f64,
-    power: impl Fn(f64) -> f64,
-    idle_w: f64,
-) -> ReplicaKind {
-    let ns = || (1..=cap).map(f64::from);
-    ReplicaKind {
-        accelerator: "test-gpu".into(),
-        count,
-        cap,
-        step_s: std::iter::once(0.0).chain(ns().map(&step)).collect(),
-        power_w: std::iter::once(idle_w).chain(ns().map(&power)).collect(),
-        prefill_tps: std::iter::once(0.0).chain(ns().map(|_| 1e5)).collect(),
-    }
-}
-
-/// A fleet whose queries all go to the cloud tier `cloud` (one unlimited local group unused).
-fn cloud_only(cloud: Vec<ReplicaKind>) -> FleetSpec {
-    spec(
-        vec![local_group(None, 1.0, 0.0)],
-        Mapping::LeastLoaded,
-        cloud,
-    )
-}
-
-fn spec(local: Vec<LocalGroup>, mapping: Mapping, cloud: Vec<ReplicaKind>) -> FleetSpec {
-    FleetSpec {
-        local: LocalSpec {
-            groups: local,
-            mapping,
-            users: None,
-            count_idle: false,
-            seed: 1,
-        },
-        cloud: CloudSpec {
-            kinds: cloud,
-            dispatch: Dispatch::LeastWork,
-            count_idle: false,
-            pue: 1.0,
-        },
-        slo: Slo::default(),
-    }
-}
-
-/// Serve `queries` (each as `job(q)`), returning the completions in index order and the report.
-/// `seen` gets the cloud tier's in-flight count each arrival finds (before it joins).
-fn serve(
-    spec: FleetSpec,
-    queries: &[Query],
-    job: impl Fn(&Query) -> Route,
-    mut seen: impl FnMut(usize),
-) -> (Vec<Completion>, FleetReport) {
-    let mut fleet = Fleet::new(spec, 1);
-    let mut done = Vec::with_capacity(queries.len());
-    for q in queries {
-        fleet.submit(q, job(q));
-        // In flight after the arrival, less the arrival itself.
-        seen(fleet.cloud_in_flight() - usize::from(job(q) == Route::Cloud));
-        fleet.drain(|c| done.push(*c));
-    }
-    let report = fleet.finish(|c| done.push(*c));
-    done.sort_by_key(|c| c.index);
-    (done, report)
-}
-
-/// Mean and second moment of the service times of `queries` (prompt tokens at `prefill_tps`,
-/// then `n_out - 1` decode steps), seconds.
-fn service_moments(queries: &[Query], prefill_tps: f64) -> (f64, f64) {
-    let n = queries.len() as f64;
-    let s = |q: &Query| {
-        f64::from(q.input_tokens) / prefill_tps + f64::from(q.output_tokens - 1) * S_PER_TOKEN
-    };
-    (
-        queries.iter().map(s).sum::<f64>() / n,
-        queries.iter().map(|q| s(q) * s(q)).sum::<f64>() / n,
-    )
-}
-
-fn mean(v: impl Iterator<Item = f64>) -> f64 {
-    let (s, n) = v.fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
-    s / n as f64
-}
 
 fn assert_close(got: f64, want: f64, rel: f64, what: &str) {
     assert!(
@@ -152,136 +25,47 @@ fn assert_close(got: f64, want: f64, rel: f64, what: &str) {
     );
 }
 
+fn close(v: Versus, rel: f64, what: &str) {
+    assert_close(v.simulated, v.closed_form, rel, what);
+}
+
 #[test]
 fn invariant_6_mm1_mean_wait_on_a_local_device_matches_pollaczek_khinchine() {
-    let rate = 0.7;
-    let qs = poisson(1_000_000, rate, 11);
-    let (es, es2) = service_moments(&qs, 1e5);
-    let rho = rate * es;
-    let (done, _) = serve(
-        spec(
-            vec![local_group(Some(1), 100.0, 0.0)],
-            Mapping::LeastLoaded,
-            vec![kind(1, 1, |_| S_PER_TOKEN, |_| 1.0, 0.0)],
-        ),
-        &qs,
-        |_| Route::Local(0),
-        |_| {},
-    );
-    let wq = mean(done.iter().map(|c| c.queue_s));
-    assert_close(wq, rate * es2 / (2.0 * (1.0 - rho)), 0.03, "M/M/1 wait");
+    close(queueing::mm1_local(1_000_000), 0.03, "M/M/1 wait");
 }
 
 #[test]
 fn invariant_6_mmc_mean_wait_on_least_loaded_devices_matches_erlang_c() {
-    let (c, rate) = (4u32, 2.8);
-    let qs = poisson(1_000_000, rate, 12);
-    let (es, _) = service_moments(&qs, 1e5);
-    let a = rate * es;
-    let rho = a / f64::from(c);
-    // Erlang C: probability of waiting, then Wq = C / (c mu - lambda).
-    let mut term = 1.0;
-    let mut sum = 1.0;
-    for k in 1..c {
-        term *= a / f64::from(k);
-        sum += term;
-    }
-    let top = term * a / f64::from(c) / (1.0 - rho);
-    let erlang_c = top / (sum + top);
-    let want = erlang_c * es / (f64::from(c) * (1.0 - rho));
-    let (done, report) = serve(
-        spec(
-            vec![local_group(Some(c), 100.0, 0.0)],
-            Mapping::LeastLoaded,
-            vec![kind(1, 1, |_| S_PER_TOKEN, |_| 1.0, 0.0)],
-        ),
-        &qs,
-        |_| Route::Local(0),
-        |_| {},
-    );
-    assert_close(
-        mean(done.iter().map(|x| x.queue_s)),
-        want,
-        0.03,
-        "M/M/4 wait",
-    );
-    assert_close(report.local.utilisation, rho, 0.01, "M/M/4 utilisation");
+    let (wait, utilisation) = queueing::mmc_local(1_000_000);
+    close(wait, 0.03, "M/M/4 wait");
+    close(utilisation, 0.01, "M/M/4 utilisation");
 }
 
 #[test]
 fn invariant_6_mm1_mean_wait_on_a_cloud_replica_with_batch_cap_1() {
-    let rate = 0.7;
-    let qs = poisson(500_000, rate, 13);
-    let (es, es2) = service_moments(&qs, 1e5);
-    let (done, report) = serve(
-        cloud_only(vec![kind(1, 1, |_| S_PER_TOKEN, |_| 500.0, 0.0)]),
-        &qs,
-        |_| Route::Cloud,
-        |_| {},
-    );
-    let rho = rate * es;
-    assert_close(
-        mean(done.iter().map(|c| c.queue_s)),
-        rate * es2 / (2.0 * (1.0 - rho)),
-        0.03,
-        "cloud M/M/1 wait",
-    );
-    assert_close(report.cloud.utilisation, rho, 0.01, "cloud utilisation");
+    let (wait, utilisation) = queueing::mm1_cloud(500_000);
+    close(wait, 0.03, "cloud M/M/1 wait");
+    close(utilisation, 0.01, "cloud utilisation");
 }
 
 #[test]
 fn invariant_6_mg1_mean_wait_with_prompts_in_prefill_on_a_cloud_replica() {
-    // Prompts of 0-4,000 tokens at 100,000 tokens/s: service = prefill + decode.
-    let rate = 0.7;
-    let qs: Vec<Query> = poisson(400_000, rate, 16)
-        .into_iter()
-        .map(|mut q| {
-            q.input_tokens = (q.index * 7919 % 4001) as u32;
-            q
-        })
-        .collect();
-    let (es, es2) = service_moments(&qs, 1e5);
-    let (done, _) = serve(
-        cloud_only(vec![kind(1, 1, |_| S_PER_TOKEN, |_| 500.0, 0.0)]),
-        &qs,
-        |_| Route::Cloud,
-        |_| {},
-    );
-    let rho = rate * es;
-    assert_close(
-        mean(done.iter().map(|c| c.queue_s)),
-        rate * es2 / (2.0 * (1.0 - rho)),
-        0.03,
-        "cloud M/G/1 wait with prefill",
-    );
-    // Time to first token is the wait plus the prefill.
-    for (q, c) in qs.iter().zip(&done).take(1000) {
-        let ttft = c.queue_s + f64::from(q.input_tokens) / 1e5;
-        assert!((c.ttft_s() - ttft).abs() < 2e-9, "{c:?}");
-    }
+    // Prompts of 0-4,000 tokens at 100,000 tokens/s: service = prefill + decode; time to first
+    // token is the wait plus the prefill.
+    let (wait, ttft_gap) = queueing::mg1_cloud_with_prefill(400_000);
+    close(wait, 0.03, "cloud M/G/1 wait with prefill");
+    assert!(ttft_gap < 2e-9, "TTFT off by {ttft_gap} s");
 }
 
 #[test]
 fn invariant_6_processor_sharing_sojourn_and_littles_law_on_the_virtual_token_clock() {
     // Step time n x 0.1 ms: n running requests share the replica's token rate equally, which
     // is M/M/1 processor sharing, E[T] = E[S] / (1 - rho), whatever the service distribution.
-    let rate = 0.7;
-    let qs = poisson(400_000, rate, 14);
-    let (es, _) = service_moments(&qs, 1e5);
-    let mut seen = 0.0;
-    let (done, _) = serve(
-        cloud_only(vec![kind(1, 1000, |n| n * S_PER_TOKEN, |_| 500.0, 0.0)]),
-        &qs,
-        |_| Route::Cloud,
-        |n| seen += n as f64,
-    );
-    let w = mean(done.iter().map(|c| c.e2e_s()));
-    assert_close(w, es / (1.0 - rate * es), 0.03, "M/M/1-PS sojourn");
-    // Little: L = lambda W. Poisson arrivals see time averages, so the mean number in the
+    // Little: L = lambda W; Poisson arrivals see time averages, so the mean number in the
     // system found by arrivals estimates L.
-    let l = seen / qs.len() as f64;
-    let lambda = qs.len() as f64 / qs.last().unwrap().arrival_s;
-    assert_close(l, lambda * w, 0.03, "Little's law");
+    let (sojourn, little) = queueing::processor_sharing(400_000);
+    close(sojourn, 0.03, "M/M/1-PS sojourn");
+    close(little, 0.03, "Little's law");
 }
 
 /// A mixed run: finite local devices, two replica kinds, local, cloud and escalated queries,
@@ -555,59 +339,40 @@ fn import_consistency_a_replica_held_at_a_measured_batch_reproduces_the_source_f
     let cat =
         Catalogue::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("hardware-profiles")).unwrap();
     let mut checked = 0;
-    for pair in &cat.pairs {
-        for point in &pair.points {
-            let (Some(tput), Some(jpt)) = (
-                point.measured_output_tokens_per_s,
-                point.measured_j_per_output_token,
-            ) else {
-                continue;
-            };
-            let b = point.batch;
-            let curve = power_curve(pair, 0.0, BelowSmallest::Hold);
-            let replica = replica_kind(pair, 1, b, 0.0, &curve).unwrap();
-            let qs: Vec<Query> = (0..8 * u64::from(b))
-                .map(|i| Query {
-                    index: i,
-                    arrival_s: 0.0,
-                    input_tokens: 1,
-                    output_tokens: 500,
-                })
-                .collect();
-            let (done, r) = serve(cloud_only(vec![replica]), &qs, |_| Route::Cloud, |_| {});
-            let tokens = 500.0 * qs.len() as f64;
-            let makespan = secs(done.iter().map(|c| c.end).max().unwrap());
-            let (sim_tput, sim_jpt) = (tokens / makespan, r.cloud.meter.total_j() / tokens);
-            let what = format!("{} batch {b}", pair.path.display());
-            assert_close(sim_tput, tput, IMPORT_RAW_TOL, &format!("{what}: tokens/s"));
-            assert_close(sim_jpt, jpt, IMPORT_RAW_TOL, &format!("{what}: J/token"));
-            // The source's mean running batch, as the importer used it.
-            let avg_batch = point.decode_step_s * tput;
-            let rounding = f64::from(b) / avg_batch;
-            assert!(
-                (rounding - 1.0).abs() <= 0.5 / avg_batch,
-                "{what}: b = round(avg)"
-            );
-            assert_close(
-                sim_tput,
-                tput * rounding * 500.0 / 499.0,
-                IMPORT_PREFILL_TOL,
-                &format!("{what}: tokens/s less rounding and the first token"),
-            );
-            assert_close(
-                sim_jpt,
-                point.power_w / tput / rounding * 499.0 / 500.0,
-                IMPORT_PREFILL_TOL,
-                &format!("{what}: J/token less rounding and the first token"),
-            );
-            assert_close(
-                point.power_w / tput,
-                jpt,
-                1e-5,
-                &format!("{what}: source J/token = power / throughput"),
-            );
-            checked += 1;
-        }
+    for p in ipw_sim::validate::replica_points(&cat) {
+        let pair = cat.pairs.iter().find(|x| x.path == p.pair).unwrap();
+        let point = pair.points.iter().find(|x| x.batch == p.batch).unwrap();
+        let (b, tput, jpt) = (p.batch, p.measured_tokens_per_s, p.measured_j_per_token);
+        let (sim_tput, sim_jpt) = (p.simulated_tokens_per_s, p.simulated_j_per_token);
+        let what = format!("{} batch {b}", p.pair.display());
+        assert_close(sim_tput, tput, IMPORT_RAW_TOL, &format!("{what}: tokens/s"));
+        assert_close(sim_jpt, jpt, IMPORT_RAW_TOL, &format!("{what}: J/token"));
+        // The source's mean running batch, as the importer used it.
+        let avg_batch = point.decode_step_s * tput;
+        let rounding = f64::from(b) / avg_batch;
+        assert!(
+            (rounding - 1.0).abs() <= 0.5 / avg_batch,
+            "{what}: b = round(avg)"
+        );
+        assert_close(
+            sim_tput,
+            tput * rounding * 500.0 / 499.0,
+            IMPORT_PREFILL_TOL,
+            &format!("{what}: tokens/s less rounding and the first token"),
+        );
+        assert_close(
+            sim_jpt,
+            point.power_w / tput / rounding * 499.0 / 500.0,
+            IMPORT_PREFILL_TOL,
+            &format!("{what}: J/token less rounding and the first token"),
+        );
+        assert_close(
+            point.power_w / tput,
+            jpt,
+            1e-5,
+            &format!("{what}: source J/token = power / throughput"),
+        );
+        checked += 1;
     }
     assert!(checked >= 200, "only {checked} measured points");
 }

@@ -7,6 +7,7 @@ mod decompose;
 mod profile;
 mod scenario;
 mod trace;
+mod validate;
 
 use clap::{Args, Parser, Subcommand};
 use ipw_sim::scenario::{Overrides, Setting};
@@ -42,6 +43,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             options,
             sample,
         } => decompose::run(&scenario, out, &options, sample),
+        Command::Validate {
+            full,
+            scenarios,
+            out,
+        } => validate::run(full, scenarios, out),
         Command::Trace { command } => trace::run(command),
         Command::Profile { command } => profile::run(command),
     }
@@ -170,6 +176,21 @@ pub enum Command {
         /// 1,000,000; held in memory).
         #[arg(long)]
         sample: Option<u64>,
+    },
+    /// Check every published number whose inputs are public (Table 2, Tables 8/9, ML.ENERGY
+    /// points) and every closed form the core must meet (savings linear in p, queueing);
+    /// prints the table and exits 1 if any check fails.
+    Validate {
+        /// The paper's full volume and long queueing runs (minutes, release build), instead of
+        /// the fast mode CI runs.
+        #[arg(long)]
+        full: bool,
+        /// The scenarios folder (default: ./scenarios, else the source tree's).
+        #[arg(long)]
+        scenarios: Option<PathBuf>,
+        /// Results folder (default: results/validate).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 

@@ -5,6 +5,7 @@
 //! * [`tables`]: the run's results and per-hour tables;
 //! * [`breakeven`]: the energy break-even tables and their terminal view;
 //! * [`decompose`]: the year-by-year decomposition tables and their terminal view;
+//! * [`validate`]: the validation table and its terminal view;
 //! * [`text`]: the terminal summary and overload warnings;
 //! * [`figures`]: figures (plotters, PNG bytes);
 //! * [`manifest`]: the provenance every results folder carries.
@@ -20,6 +21,7 @@ pub mod figures;
 pub mod manifest;
 pub mod tables;
 pub mod text;
+pub mod validate;
 
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
