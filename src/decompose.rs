@@ -135,6 +135,8 @@ pub struct Decomposition {
     /// Consecutive years, then first to last, for IPW and IPJ.
     pub factors: Vec<Factors>,
     pub coverage: Vec<Coverage>,
+    /// Given pairs whose model or accelerator was released after the pair's year.
+    pub warnings: Vec<String>,
 }
 
 /// The year of a `YYYY-MM` release month.
@@ -364,6 +366,7 @@ pub fn decompose(s: &Scenario, inputs: &Inputs, sample: usize) -> Result<Decompo
         n_out,
     };
     let mut years = Vec::new();
+    let mut warnings = Vec::new();
     for &y in &d.years {
         let given = d.pairs.iter().find(|p| p.year == y);
         let cell = match given {
@@ -372,6 +375,15 @@ pub fn decompose(s: &Scenario, inputs: &Inputs, sample: usize) -> Result<Decompo
                 .map_err(|e| fail("decompose.pairs", format!("year {y}: {e}")))?,
             None => ctx.choose(y).map_err(|e| fail("decompose.years", e))?,
         };
+        if given.is_some() {
+            let (m, a) = (cat.model(&cell.model)?, cat.accelerator(&cell.accelerator)?);
+            if year_of(&m.released) > y || a.release_year > y {
+                warnings.push(format!(
+                    "decompose.pairs: year {y} is given {} (released {}) on {} ({}), which came out later",
+                    m.name, m.released, a.id, a.release_year
+                ));
+            }
+        }
         years.push(YearRow {
             year: y,
             model_released: cat.model(&cell.model)?.released.clone(),
@@ -407,6 +419,7 @@ pub fn decompose(s: &Scenario, inputs: &Inputs, sample: usize) -> Result<Decompo
         years,
         factors: fs,
         coverage,
+        warnings,
     })
 }
 
@@ -465,7 +478,7 @@ fn coverage(ctx: &Context, row: &YearRow, queries: &[Query]) -> Result<Coverage,
     let local = pool
         .iter()
         .map(|m| {
-            let pair = cat.pair(m, acc)?;
+            let pair = cat.pair_variant(m, acc, f.variant(m, acc))?;
             pair_endpoint(s, cat, pair, f.local_batch, 1.0, "fleet.local_batch")
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -524,8 +537,8 @@ mod tests {
 
     /// A 2 x 2 catalogue: model A (2024, success rate 0.5) and model B (2025, 0.6), each on
     /// accelerator X (2023) and Y (2025), at batch 1 with the given powers (W) for A@X, B@X,
-    /// A@Y, B@Y. Same speeds everywhere, so IPW = accuracy / power.
-    fn grid(powers: [f64; 4]) -> Decomposition {
+    /// A@Y, B@Y (`None`: no profile). Same speeds everywhere, so IPW = accuracy / power.
+    fn grid(powers: [Option<f64>; 4]) -> Decomposition {
         let models = r#"
 [[model]]
 name = "A"
@@ -588,17 +601,16 @@ local_solvable_source = "test"
                 "model = \"{m}\"\naccelerator = \"{a}\"\ndevices = 1\nprecision = \"bf16\"\ndecode_source = \"test\"\nprefill_source = \"test\"\npower_source = \"test\"\n[[point]]\nbatch = 1\ndecode_step_s = 0.02\nprefill_tokens_per_s = 1000.0\npower_w = {w}\n"
             )
         };
-        let texts = [
-            pair("A", "X", powers[0]),
-            pair("B", "X", powers[1]),
-            pair("A", "Y", powers[2]),
-            pair("B", "Y", powers[3]),
-        ];
-        let names = ["ax.toml", "bx.toml", "ay.toml", "by.toml"];
+        let texts: Vec<(&str, String)> = [("A", "X"), ("B", "X"), ("A", "Y"), ("B", "Y")]
+            .iter()
+            .zip(powers)
+            .filter_map(|(&(m, a), w)| w.map(|w| (m, pair(m, a, w))))
+            .collect();
+        let names: Vec<String> = (0..texts.len()).map(|i| format!("p{i}.toml")).collect();
         let pairs: Vec<(&str, &str)> = names
             .iter()
             .zip(&texts)
-            .map(|(n, t)| (*n, t.as_str()))
+            .map(|(n, (_, t))| (n.as_str(), t.as_str()))
             .collect();
         let cat =
             Catalogue::from_texts(Path::new("grid"), models, accelerators, tasks, &pairs).unwrap();
@@ -644,7 +656,7 @@ local_solvable_source = "test"
     fn where_power_does_not_depend_on_the_model_both_splits_agree_with_the_hand_computation() {
         // A@X = B@X = 100 W, A@Y = B@Y = 50 W: IPW 0.005 -> 0.012, 2.4x; the accuracy ratio
         // 1.2 is the whole model effect and halving the power the whole hardware effect.
-        let d = grid([100.0, 100.0, 50.0, 50.0]);
+        let d = grid([Some(100.0), Some(100.0), Some(50.0), Some(50.0)]);
         let f = &d.factors[0];
         assert_eq!((f.from, f.to, f.metric), (2024, 2025, Metric::Ipw));
         assert!(close(f.total, 2.4));
@@ -660,19 +672,70 @@ local_solvable_source = "test"
         // The paper books it all to the model (accuracy 1.2x) and none to hardware (1.0x).
         // Factorially, in logs: model = (ln 0.003/0.005 + ln 0.006/0.010) / 2 = ln 0.6;
         // hardware = (ln 0.010/0.005 + ln 0.006/0.003) / 2 = ln 2: 0.6 x 2.0 = 1.2.
-        let d = grid([100.0, 200.0, 50.0, 100.0]);
+        let d = grid([Some(100.0), Some(200.0), Some(50.0), Some(100.0)]);
         let f = &d.factors[0];
         assert!(close(f.total, 1.2));
         assert!(close(f.paper.0, 1.2) && close(f.paper.1, 1.0));
         let (m, h) = f.shapley.unwrap();
         assert!(close(m, 0.6) && close(h, 2.0), "{m} x {h}");
         assert!(close(m * h, f.total));
-        // The IPJ split multiplies to its total too (energy per query also halves on Y).
+    }
+
+    #[test]
+    fn the_factorial_split_averages_the_model_effect_over_both_accelerators() {
+        // A@X 100 W, B@X 200 W, A@Y 50 W, B@Y 50 W: IPW 0.005, 0.003, 0.010, 0.012. The model
+        // effect is 0.6x on X and 1.2x on Y, the hardware effect 2x for A and 4x for B; the
+        // split averages them in logs: model = sqrt(0.6 x 1.2) = sqrt(0.72), hardware =
+        // sqrt(2 x 4) = sqrt(8), total 2.4. (Either one-order split would give 0.6 or 1.2.)
+        let d = grid([Some(100.0), Some(200.0), Some(50.0), Some(50.0)]);
+        let f = &d.factors[0];
+        assert!(close(f.total, 2.4));
+        let (m, h) = f.shapley.unwrap();
+        assert!(
+            close(m, 0.72f64.sqrt()) && close(h, 8f64.sqrt()),
+            "{m} x {h}"
+        );
+        // Speeds are equal, so energy per query is power x the same latency: IPJ splits alike.
         let j = d.factors.iter().find(|f| f.metric == Metric::Ipj).unwrap();
-        let (m, h) = j.shapley.unwrap();
-        assert!(close(m * h, j.total));
-        // A missing cross pair leaves the factorial split out and says which.
-        assert!(d.factors.iter().all(|f| f.missing.is_empty()));
+        let (mj, hj) = j.shapley.unwrap();
+        assert!(close(mj, m) && close(hj, h));
+    }
+
+    #[test]
+    fn a_missing_cross_pair_leaves_only_the_papers_split_and_names_the_pair() {
+        let d = grid([Some(100.0), None, Some(50.0), Some(50.0)]);
+        let f = &d.factors[0];
+        assert!(f.shapley.is_none() && close(f.paper.0, 1.2));
+        assert_eq!(f.missing.len(), 1);
+        assert!(f.missing[0].starts_with("B on X"), "{:?}", f.missing);
+    }
+
+    #[test]
+    fn a_pair_at_a_larger_batch_is_charged_the_fixed_batch_energy() {
+        // decompose-cross at batch 8 on one query of 1000 prompt and 100 response tokens.
+        // Llama-3.1-8B on H100 (its pair file, batch 8): P = 486.438 W, R = 24,735 tokens/s,
+        // s = 7.45927 ms. E = 1000 P / R + 100 (P / 8) s; L = 1000 / R + 100 s.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let s = Scenario::load(&root.join("scenarios/decompose-cross.toml")).unwrap();
+        let cat = Catalogue::load(&s.profiles).unwrap();
+        let q = vec![Query {
+            index: 0,
+            arrival_s: 0.0,
+            input_tokens: 1000,
+            output_tokens: 100,
+        }];
+        let d = decompose(&s, &Inputs::with_queries(cat, q).unwrap(), 1).unwrap();
+        let (p, r, step) = (486.438, 24_735.0, 0.00745927);
+        let e = 1000.0 * p / r + 100.0 * (p / 8.0) * step;
+        let l = 1000.0 / r + 100.0 * step;
+        let c = &d.years[0].cell;
+        assert_eq!(
+            (c.model.as_str(), c.accelerator.as_str()),
+            ("Llama-3.1-8B", "nvidia-h100")
+        );
+        assert!((c.energy_j - e).abs() < 1e-9 && (c.latency_s - l).abs() < 1e-12);
+        assert!((c.ipw() - 0.487 / (e / l)).abs() < 1e-12);
+        assert!(d.warnings.is_empty());
     }
 
     #[test]
@@ -766,5 +829,19 @@ local_solvable_source = "test"
         let sweep = crate::sweep::Sweep::new(&Scenario::load_with(&path, &over).unwrap()).unwrap();
         let r = sweep.run(&|_| {}).unwrap();
         assert_eq!(r.points[1].summary, c.summary);
+    }
+
+    #[test]
+    fn a_pair_given_for_a_year_before_its_release_is_warned_about() {
+        use crate::scenario::Overrides;
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let over = Overrides::from_set(&[
+            r#"decompose.pairs=[{year=2024,model="Qwen3-8B",accelerator="nvidia-h100"},{year=2025,model="Llama-3.1-8B",accelerator="nvidia-b200"}]"#,
+        ])
+        .unwrap();
+        let s = Scenario::load_with(&root.join("scenarios/decompose-cross.toml"), &over).unwrap();
+        let d = decompose(&s, &Inputs::load(&s).unwrap(), 100).unwrap();
+        assert_eq!(d.warnings.len(), 1, "{:?}", d.warnings);
+        assert!(d.warnings[0].contains("year 2024 is given Qwen3-8B (released 2025-04)"));
     }
 }

@@ -21,6 +21,15 @@
 
 pub mod queueing;
 
+/// The larger of two deviations, NaN if either is (a plain `max` would drop a NaN).
+pub fn worst_of(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() {
+        f64::NAN
+    } else {
+        a.max(b)
+    }
+}
+
 use crate::bind::{power_curve, replica_kind, Inputs, RunError};
 use crate::calibrate::threshold_results;
 use crate::decompose::{decompose, Metric};
@@ -102,17 +111,23 @@ impl Check {
         self.ours - self.target
     }
 
+    /// A figure that is not finite fails, whatever the tolerance (a known gap too).
     pub fn status(&self) -> Status {
+        if !self.ours.is_finite() {
+            return Status::Fail;
+        }
         let ok = match self.tolerance {
+            // (Used only for targets well above one unit of the last decimal.)
             Tolerance::Decimals(d) => {
                 let f = 10f64.powi(d as i32);
                 (self.ours * f).round() == (self.target * f).round()
             }
             Tolerance::Abs(x) => (self.ours - self.target).abs() <= x,
+            Tolerance::Rel(_) if self.target == 0.0 => false,
             Tolerance::Rel(x) => (self.ours / self.target - 1.0).abs() <= x,
             Tolerance::KnownGap(_) => return Status::Gap,
         };
-        if ok && self.ours.is_finite() {
+        if ok {
             Status::Pass
         } else {
             Status::Fail
@@ -139,7 +154,10 @@ fn table_2(scenarios: &Path) -> Result<Vec<Check>, RunError> {
         d.coverage = false;
     }
     let d = decompose(&s, &Inputs::load(&s)?, 1000)?;
-    let src = "[IPW] Table 2".to_string();
+    // The three pairs' power is the paper's implied accuracy / IPW: these rows check the
+    // catalogue and the decomposition's arithmetic against the table, not an independent
+    // measurement of the machines.
+    let src = "[IPW] Table 2 (pair power derived from it)".to_string();
     let mut out = Vec::new();
     // Each IPW to half a unit of the last digit the paper prints (792e-6, 18e-4, 418e-5).
     for (year, ipw, digits) in [
@@ -147,57 +165,78 @@ fn table_2(scenarios: &Path) -> Result<Vec<Check>, RunError> {
         (2024, 0.0018, 18.0),
         (2025, 0.00418, 418.0),
     ] {
-        if let Some(r) = d.years.iter().find(|r| r.year == year) {
-            out.push(Check {
-                group: "Table 2",
-                check: format!("IPW {year} ({} on {})", r.cell.model, r.cell.accelerator),
-                source: src.clone(),
-                target: ipw,
-                ours: r.cell.ipw(),
-                tolerance: Tolerance::Rel(0.5 / digits),
-            });
-        }
+        let r = d.years.iter().find(|r| r.year == year);
+        out.push(Check {
+            group: "Table 2",
+            check: match r {
+                Some(r) => format!("IPW {year} ({} on {})", r.cell.model, r.cell.accelerator),
+                None => format!("IPW {year} (no such year in the scenario)"),
+            },
+            source: src.clone(),
+            target: ipw,
+            ours: r.map_or(f64::NAN, |r| r.cell.ipw()),
+            tolerance: Tolerance::Rel(0.5 / digits),
+        });
     }
     let ipw = |from: u32, to: u32| {
         d.factors
             .iter()
             .find(|f| f.metric == Metric::Ipw && f.from == from && f.to == to)
     };
-    for (from, to, gain) in [(2023, 2024, 2.27), (2024, 2025, 2.32), (2023, 2025, 5.28)] {
-        if let Some(f) = ipw(from, to) {
-            out.push(Check {
-                group: "Table 2",
-                check: format!("IPW gain {from}-{to}"),
-                source: src.clone(),
-                target: gain,
-                ours: f.total,
-                tolerance: Tolerance::Decimals(2),
-            });
-        }
+    // 2.27 and 2.32 are printed in the table; 5.28, 3.07 and 1.72 follow from its IPW and
+    // success rates (the paper's text rounds them to 5.3x = 3.1x x 1.7x).
+    for (from, to, gain, source) in [
+        (2023, 2024, 2.27, "[IPW] Table 2"),
+        (2024, 2025, 2.32, "[IPW] Table 2"),
+        (
+            2023,
+            2025,
+            5.28,
+            "[IPW] Table 2 (0.00418 / 0.000792; text: 5.3x)",
+        ),
+    ] {
+        out.push(Check {
+            group: "Table 2",
+            check: format!("IPW gain {from}-{to}"),
+            source: source.into(),
+            target: gain,
+            ours: ipw(from, to).map_or(f64::NAN, |f| f.total),
+            tolerance: Tolerance::Decimals(2),
+        });
     }
-    if let Some(f) = ipw(2023, 2025) {
-        for (name, target, ours) in [
-            ("model factor (accuracy ratio)", 3.07, f.paper.0),
-            ("hardware factor (the rest)", 1.72, f.paper.1),
-        ] {
-            out.push(Check {
-                group: "Table 2",
-                check: format!("IPW 2023-2025 {name}"),
-                source: "[IPW] Table 2 / Sec. 1 (5.3x = 3.1x x 1.7x)".into(),
-                target,
-                ours,
-                tolerance: Tolerance::Decimals(2),
-            });
-        }
+    let f = ipw(2023, 2025);
+    for (name, target, ours, source) in [
+        (
+            "model factor (accuracy ratio)",
+            3.07,
+            f.map_or(f64::NAN, |f| f.paper.0),
+            "[IPW] Table 2 (0.713 / 0.232; text: 3.1x)",
+        ),
+        (
+            "hardware factor (the rest)",
+            1.72,
+            f.map_or(f64::NAN, |f| f.paper.1),
+            "[IPW] Table 2 (5.28 / 3.07; text: 1.7x)",
+        ),
+    ] {
+        out.push(Check {
+            group: "Table 2",
+            check: format!("IPW 2023-2025 {name}"),
+            source: source.into(),
+            target,
+            ours,
+            tolerance: Tolerance::Decimals(2),
+        });
     }
     Ok(out)
 }
 
 /// Savings at p against p x the oracle's on the paper scenario (fixed batch). The coin of each
-/// locally solvable query is an independent Bernoulli(p), so a saving is the oracle's scaled
-/// by the share of coins below p among those queries: its standard deviation is about
-/// `S_oracle sqrt(p (1 - p) / n_local)`, 0.03 points at 400,000 queries (some 300,000 local);
-/// 0.3 points is ten standard deviations and still catches any rule that is not linear.
+/// locally solvable query is an independent Bernoulli(p), so a saving is a sum over those
+/// queries of a coin times the query's own saving; with the spread of per-query savings, the
+/// deviation from p x oracle has a standard deviation of about 0.05 points at 400,000 queries
+/// (a reviewer measured at most 0.13 points over 8 seeds). 0.3 points is about six standard
+/// deviations and still catches any rule that is not linear.
 fn linearity(scenarios: &Path, mode: Mode) -> Result<Vec<Check>, RunError> {
     let queries = match mode {
         Mode::Fast => 400_000,
@@ -286,7 +325,8 @@ pub struct ReplicaPoint {
 
 /// Every pair point with the source's measured throughput and energy per output token, served
 /// by one replica with cap `b` and `8 b` requests of 500 tokens (1-token prompts) queued at
-/// t = 0, so it runs at batch `b` until the queue empties.
+/// t = 0, so it runs at batch `b` until the queue empties. A point whose replica cannot be
+/// built is returned with NaN figures.
 pub fn replica_points(cat: &Catalogue) -> Vec<ReplicaPoint> {
     let mut out = Vec::new();
     for pair in &cat.pairs {
@@ -300,6 +340,14 @@ pub fn replica_points(cat: &Catalogue) -> Vec<ReplicaPoint> {
             let b = point.batch;
             let curve = power_curve(pair, 0.0, BelowSmallest::Hold);
             let Ok(replica) = replica_kind(pair, 1, b, 0.0, &curve) else {
+                out.push(ReplicaPoint {
+                    pair: pair.path.clone(),
+                    batch: b,
+                    simulated_tokens_per_s: f64::NAN,
+                    measured_tokens_per_s: tput,
+                    simulated_j_per_token: f64::NAN,
+                    measured_j_per_token: jpt,
+                });
                 continue;
             };
             let qs: Vec<Query> = (0..8 * u64::from(b))
@@ -333,9 +381,17 @@ pub fn replica_points(cat: &Catalogue) -> Vec<ReplicaPoint> {
 /// The worst deviations over every measured ML.ENERGY point. The import rounds the mean
 /// running batch to an integer (up to 0.82% on the shipped points) and the first token comes
 /// from the prefill pass (500 tokens take 499 steps, 0.2%): 1.1% covers both.
+/// The catalogue holds 230 measured points; fewer than 200 means points went missing.
+const MIN_REPLICA_POINTS: usize = 200;
+
 fn replica_checks(points: &[ReplicaPoint]) -> Vec<Check> {
-    let worst = |f: &dyn Fn(&ReplicaPoint) -> f64| points.iter().map(f).fold(0.0, f64::max);
     let n = points.len();
+    let worst = |f: &dyn Fn(&ReplicaPoint) -> f64| {
+        if n < MIN_REPLICA_POINTS {
+            return f64::NAN;
+        }
+        points.iter().map(f).fold(0.0, worst_of)
+    };
     vec![
         Check {
             group: "ML.ENERGY",
@@ -456,9 +512,15 @@ mod tests {
         assert_eq!(check(2.0, 2.09, Tolerance::Rel(0.05)), Status::Pass);
         assert_eq!(check(2.0, 2.11, Tolerance::Rel(0.05)), Status::Fail);
         assert_eq!(check(2.0, f64::NAN, Tolerance::Rel(0.05)), Status::Fail);
+        assert_eq!(check(0.0, 0.0, Tolerance::Rel(0.05)), Status::Fail);
         assert_eq!(
             check(65.1, 42.3, Tolerance::KnownGap("README")),
             Status::Gap
         );
+        assert_eq!(
+            check(65.1, f64::NAN, Tolerance::KnownGap("README")),
+            Status::Fail
+        );
+        assert!(worst_of(0.01, f64::NAN).is_nan() && worst_of(0.01, 0.02) == 0.02);
     }
 }

@@ -23,6 +23,9 @@ pub fn run(
     let origin = Origin::new("decompose", &scenario, options);
     let inputs = Inputs::load(&scenario)?;
     let d = ipw_sim::decompose::decompose(&scenario, &inputs, sample as usize)?;
+    for w in &d.warnings {
+        eprintln!("warning: {}: {w}", scenario.path.display());
+    }
     let out = out.unwrap_or_else(|| Path::new("results").join(&scenario.name).join("decompose"));
     let mut outputs = ipw_sim::report::decompose::outputs(&d)?;
     let traces: Vec<&Path> = scenario.trace.path.as_deref().into_iter().collect();

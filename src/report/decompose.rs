@@ -36,7 +36,7 @@ pub fn years_table(d: &Decomposition) -> PolarsResult<DataFrame> {
             y.iter().map(|r| r.accelerator_year).collect::<Vec<u32>>(),
         ),
         Column::new("accuracy".into(), f(&|r| r.cell.accuracy)),
-        Column::new("power_w".into(), f(&|r| r.cell.power_w)),
+        Column::new("w_per_query".into(), f(&|r| r.cell.power_w)),
         Column::new("energy_j_per_query".into(), f(&|r| r.cell.energy_j)),
         Column::new("latency_s_per_query".into(), f(&|r| r.cell.latency_s)),
         Column::new("ipw".into(), f(&|r| r.cell.ipw())),
@@ -54,6 +54,21 @@ pub fn years_table(d: &Decomposition) -> PolarsResult<DataFrame> {
 
 /// A factor-table row: the span, the method's name, its (model, hardware) factors if any.
 type FactorRow<'a> = (&'a Factors, &'static str, Option<(f64, f64)>);
+
+/// The metric's value in a factorial row's cross cell (NaN for the paper's rows and where the
+/// cell is missing).
+fn cross(r: &FactorRow, new_on_old: bool) -> f64 {
+    match (&r.0.cross, r.1) {
+        (Some((n, o)), "shapley") => {
+            let c = if new_on_old { n } else { o };
+            match r.0.metric {
+                crate::decompose::Metric::Ipw => c.ipw(),
+                crate::decompose::Metric::Ipj => c.ipj(),
+            }
+        }
+        _ => f64::NAN,
+    }
+}
 
 /// One row per (span, metric, method): the total gain and its model and hardware factors.
 pub fn factors_table(d: &Decomposition) -> PolarsResult<DataFrame> {
@@ -88,6 +103,11 @@ pub fn factors_table(d: &Decomposition) -> PolarsResult<DataFrame> {
         Column::new(
             "hardware_factor".into(),
             col(&|r| r.2.map_or(f64::NAN, |x| x.1)),
+        ),
+        Column::new("new_model_on_old_hardware".into(), col(&|r| cross(r, true))),
+        Column::new(
+            "old_model_on_new_hardware".into(),
+            col(&|r| cross(r, false)),
         ),
         Column::new(
             "missing".into(),
@@ -183,8 +203,17 @@ pub fn text(name: &str, d: &Decomposition) -> String {
         crate::scenario::decompose::AccuracyMeasure::Mix => "the workload mix's accuracy",
     };
     let mut out = format!(
-        "decompose {name}: accuracy = {measure}; each pair at batch {}, device energy, on the mean of {} queries ({:.0} prompt + {:.0} response tokens)\n",
-        d.batch, d.queries, d.mean_prompt, d.mean_response
+        "decompose {name}: accuracy = {measure}; each pair at batch {}, device energy, on the mean of {} queries ({:.0} prompt + {:.0} response tokens)\n\
+         W/query = the mean query's energy / latency{}\n",
+        d.batch,
+        d.queries,
+        d.mean_prompt,
+        d.mean_response,
+        if d.batch > 1.0 {
+            " (its attributed share of the replica's power, about P / batch while decoding)"
+        } else {
+            " (the device's power at batch 1)"
+        }
     );
     out += &format!(
         "{:<5} {:<14} {:<24} {:>8} {:>8} {:>10} {:>10} {:>10} {:>6} {:>6}\n",
@@ -192,7 +221,7 @@ pub fn text(name: &str, d: &Decomposition) -> String {
         "model",
         "accelerator",
         "accuracy",
-        "power W",
+        "W/query",
         "J/query",
         "IPW",
         "IPJ",
@@ -240,6 +269,7 @@ pub fn text(name: &str, d: &Decomposition) -> String {
             shapley
         );
         if let Some((m, h)) = f.shapley {
+            // Worth a sentence when the model factors differ by more than 5%.
             if (m.ln() - f.paper.0.ln()).abs() > 0.05_f64.ln_1p() {
                 out += &format!(
                     "    they disagree: with the hardware held fixed the newer model changes {} by {m:.2}x, not the accuracy ratio {:.2}x (it changes power too); hardware then accounts for {h:.2}x, not {:.2}x\n",

@@ -268,7 +268,7 @@ pub fn mg1_cloud_with_prefill(n: usize) -> (Versus, f64) {
         .zip(&done)
         .take(1000)
         .map(|(q, c)| (c.ttft_s() - (c.queue_s + f64::from(q.input_tokens) / PREFILL_TPS)).abs())
-        .fold(0.0, f64::max);
+        .fold(0.0, super::worst_of);
     (
         Versus {
             simulated: mean(done.iter().map(|c| c.queue_s)),
