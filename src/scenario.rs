@@ -302,12 +302,25 @@ pub struct Scenario {
     /// The year-by-year IPW decomposition (`ipw-sim decompose`).
     #[serde(default)]
     pub decompose: Option<decompose::DecomposeSection>,
+    /// What the run's figures show.
+    #[serde(default)]
+    pub figures: FiguresSection,
     /// The file it was read from (set by the loader).
     #[serde(skip)]
     pub path: PathBuf,
     /// The document it was read from, overrides applied (for sweep points).
     #[serde(skip)]
     doc: toml::Table,
+}
+
+/// The `[figures]` section.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FiguresSection {
+    /// Overlay the IPW paper's published savings (Fig. 4 / Sec. 4.3: oracle and 80% router) on
+    /// the savings-vs-accuracy figure.
+    #[serde(default)]
+    pub paper_points: bool,
 }
 
 impl Scenario {

@@ -366,6 +366,51 @@ fn validate_fails_with_exit_code_1_and_names_the_check_when_a_published_number_i
 }
 
 #[test]
+fn plot_redraws_the_figures_a_sweep_wrote_byte_for_byte() {
+    let out = tempfile::tempdir().unwrap();
+    for (scenario, queries) in [("paper-fig4", "20000"), ("fleet-mix", "5000")] {
+        ipw()
+            .args([
+                "sweep",
+                &format!("scenarios/{scenario}.toml"),
+                "--queries",
+                queries,
+                "-q",
+                "--out",
+            ])
+            .arg(out.path())
+            .assert()
+            .success();
+        let dir = out.path().join(scenario);
+        let again = out.path().join(format!("{scenario}-plot"));
+        ipw()
+            .arg("plot")
+            .arg(&dir)
+            .arg("--out")
+            .arg(&again)
+            .assert()
+            .success();
+        for ext in ["png", "svg"] {
+            let name = format!("savings-vs-accuracy.{ext}");
+            let (a, b) = (
+                std::fs::read(dir.join(&name)).unwrap(),
+                std::fs::read(again.join(&name)).unwrap(),
+            );
+            assert!(a.len() > 1000 && a == b, "{scenario} {name}");
+        }
+        // The sweep's manifest lists the figures with their hashes.
+        let manifest = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
+        assert!(manifest.contains("savings-vs-accuracy.png"), "{scenario}");
+    }
+    // A folder without results is refused in one line.
+    let err = stderr_of(ipw().arg("plot").arg(out.path()));
+    assert!(
+        err.lines().count() == 1 && err.contains("results.parquet"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_bad_scenario_key_gives_one_line_naming_file_line_and_field() {
     let dir = tempfile::tempdir().unwrap();
     let s = scenario_in(dir.path(), |t| {

@@ -4,6 +4,7 @@
 mod breakeven;
 mod calibrate;
 mod decompose;
+mod plot;
 mod profile;
 mod scenario;
 mod trace;
@@ -12,6 +13,20 @@ mod validate;
 use clap::{Args, Parser, Subcommand};
 use ipw_sim::scenario::{Overrides, Setting};
 use std::path::PathBuf;
+
+/// Write `outputs` into `out` (tables as CSV and Parquet, figures) with no manifest, for the
+/// commands whose results are not a run (`validate`, `plot`); returns the files, listed.
+fn write_without_manifest(
+    out: &std::path::Path,
+    outputs: &mut [ipw_sim::report::Output],
+) -> anyhow::Result<String> {
+    let written = ipw_sim::report::write_outputs(out, outputs, &ipw_sim::report::TABLE_FORMATS)?;
+    Ok(written
+        .iter()
+        .map(|f| f.path.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", "))
+}
 
 /// Run the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
@@ -48,6 +63,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             scenarios,
             out,
         } => validate::run(full, scenarios, out),
+        Command::Plot { dir, out } => plot::run(&dir, out),
         Command::Trace { command } => trace::run(command),
         Command::Profile { command } => profile::run(command),
     }
@@ -176,6 +192,15 @@ pub enum Command {
         /// 1,000,000; held in memory).
         #[arg(long)]
         sample: Option<u64>,
+    },
+    /// Redraw a run's figures (savings vs router accuracy, PNG and SVG) from its results folder
+    /// (results.parquet and manifest.json), without re-running it.
+    Plot {
+        /// A results folder written by run or sweep.
+        dir: PathBuf,
+        /// Where to write the figures (default: the results folder itself).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Check every published number whose inputs are public (Table 2, Tables 8/9, ML.ENERGY
     /// points) and every closed form the core must meet (savings linear in p, queueing);

@@ -108,6 +108,10 @@ fn run_one(kind: &str, scenario: &Scenario, out: &Path, options: &RunOptions) ->
         eprintln!("warning: {}: {w}", meta.name);
     }
     let mut outputs = tables::run_tables(meta, &result)?;
+    if let Some(report::Content::Table(results)) = outputs.first().map(|o| &o.content) {
+        let figures = report::plots::run_figures(results, scenario.figures.paper_points)?;
+        outputs.extend(figures);
+    }
     let traces: Vec<&Path> = result
         .sources
         .iter()

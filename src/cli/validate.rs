@@ -29,17 +29,9 @@ pub fn run(full: bool, dir: Option<PathBuf>, out: Option<PathBuf>) -> Result<()>
     let checks = validate(&dir, mode)?;
     let out = out.unwrap_or_else(|| Path::new("results").join("validate"));
     let mut outputs = ipw_sim::report::validate::outputs(&checks)?;
-    let written =
-        ipw_sim::report::write_outputs(&out, &mut outputs, &ipw_sim::report::TABLE_FORMATS)?;
+    let written = super::write_without_manifest(&out, &mut outputs)?;
     print!("{}", ipw_sim::report::validate::text(&checks));
-    eprintln!(
-        "wrote {}",
-        written
-            .iter()
-            .map(|f| f.path.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    eprintln!("wrote {written}");
     let failed: Vec<&str> = checks
         .iter()
         .filter(|c| c.status() == Status::Fail)

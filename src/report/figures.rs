@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 static FONT: &[u8] = include_bytes!("DejaVuSans.ttf");
 
-fn register() {
+pub(super) fn register_font() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         if plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_err() {
@@ -28,7 +28,7 @@ const COLOURS: [RGBColor; 4] = [
 type PlotResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Encode an RGB buffer of `size` as PNG.
-fn png(rgb: Vec<u8>, size: (u32, u32)) -> Result<Vec<u8>, String> {
+pub(super) fn encode_png(rgb: Vec<u8>, size: (u32, u32)) -> Result<Vec<u8>, String> {
     let image = image::RgbImage::from_raw(size.0, size.1, rgb).ok_or("buffer size")?;
     let mut out = std::io::Cursor::new(Vec::new());
     image
@@ -43,7 +43,7 @@ fn figure(
     size: (u32, u32),
     draw: impl FnOnce(&DrawingArea<BitMapBackend, plotters::coord::Shift>) -> PlotResult,
 ) -> Result<Vec<u8>, ReportError> {
-    register();
+    register_font();
     let err = |message: String| ReportError::Figure {
         name: name.into(),
         message,
@@ -54,7 +54,7 @@ fn figure(
         draw(&root).map_err(|e| err(e.to_string()))?;
         root.present().map_err(|e| err(e.to_string()))?;
     }
-    png(rgb, size).map_err(err)
+    encode_png(rgb, size).map_err(err)
 }
 
 /// Arrival rate over time and prompt/response length distributions of one or more traces,

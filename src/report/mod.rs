@@ -7,7 +7,9 @@
 //! * [`decompose`]: the year-by-year decomposition tables and their terminal view;
 //! * [`validate`]: the validation table and its terminal view;
 //! * [`text`]: the terminal summary and overload warnings;
-//! * [`figures`]: figures (plotters, PNG bytes);
+//! * [`figures`]: trace figures (plotters, PNG bytes);
+//! * [`plots`]: the figures of a run, from its results table (PNG and SVG); [`style`]: the
+//!   palette, fonts and sizes every figure shares;
 //! * [`manifest`]: the provenance every results folder carries.
 //!
 //! Reports take run metadata ([`crate::sweep::RunMeta`]) and results, never the planner. To
@@ -19,6 +21,8 @@ pub mod breakeven;
 pub mod decompose;
 pub mod figures;
 pub mod manifest;
+pub mod plots;
+pub mod style;
 pub mod tables;
 pub mod text;
 pub mod validate;
@@ -45,6 +49,8 @@ pub enum Content {
     Table(DataFrame),
     /// A PNG image.
     Figure(Vec<u8>),
+    /// An SVG image.
+    Svg(String),
 }
 
 /// A named output; files are named `<name>.<extension>`.
@@ -65,6 +71,13 @@ impl Output {
         Output {
             name: name.into(),
             content: Content::Figure(png),
+        }
+    }
+
+    pub fn svg(name: &str, svg: String) -> Output {
+        Output {
+            name: name.into(),
+            content: Content::Svg(svg),
         }
     }
 }
@@ -138,6 +151,10 @@ pub fn write_outputs(
             Content::Figure(png) => {
                 files.push((dir.join(format!("{}.png", o.name)), std::mem::take(png)))
             }
+            Content::Svg(svg) => files.push((
+                dir.join(format!("{}.svg", o.name)),
+                std::mem::take(svg).into_bytes(),
+            )),
         }
     }
     let mut written = Vec::new();
