@@ -213,6 +213,7 @@ fn breakeven_writes_a_row_per_local_pair_and_applies_pue_to_the_cloud_only() {
         assert!(
             out.join("manifest.json").is_file() && out.join("breakeven-grid.parquet").is_file()
         );
+        assert!(out.join("breakeven.png").is_file() && out.join("breakeven.svg").is_file());
         let file = std::fs::File::open(out.join("breakeven.parquet")).unwrap();
         ParquetReader::new(file).finish().unwrap()
     };

@@ -25,6 +25,10 @@ pub fn run(
     let r = ipw_sim::breakeven::breakeven(&scenario, &inputs, sample as usize)?;
     let out = out.unwrap_or_else(|| Path::new("results").join(&scenario.name).join("breakeven"));
     let mut outputs = ipw_sim::report::breakeven::outputs(&r)?;
+    if let Some(ipw_sim::report::Content::Table(pairs)) = outputs.first().map(|o| &o.content) {
+        let figures = ipw_sim::report::plots::breakeven_figures(pairs, &scenario.name)?;
+        outputs.extend(figures);
+    }
     let traces: Vec<&Path> = scenario.trace.path.as_deref().into_iter().collect();
     let files = write_results(&out, &mut outputs, &origin, &traces, r.pairs.len())?;
     print!("{}", ipw_sim::report::breakeven::text(&scenario.name, &r));
