@@ -179,17 +179,7 @@ pub fn breakeven(s: &Scenario, inputs: &Inputs, sample: usize) -> Result<BreakEv
     )?;
     let cloud = PairEnergy::new(cat, cloud_pair, f.cloud_batch, &cloud_ep);
     let queries = first_queries(&inputs.replay(s)?, sample)?;
-    let n = queries.len().max(1) as f64;
-    let mean_prompt = queries
-        .iter()
-        .map(|q| f64::from(q.input_tokens))
-        .sum::<f64>()
-        / n;
-    let mean_response = queries
-        .iter()
-        .map(|q| f64::from(q.output_tokens))
-        .sum::<f64>()
-        / n;
+    let (mean_prompt, mean_response) = crate::trace::mean_lengths(&queries);
     let mut pairs = Vec::new();
     let mut skipped = Vec::new();
     for pair in local_pairs(cat) {

@@ -346,17 +346,7 @@ pub fn decompose(s: &Scenario, inputs: &Inputs, sample: usize) -> Result<Decompo
     };
     let cat = &inputs.catalogue;
     let queries = first_queries(&inputs.replay(s)?, sample)?;
-    let n = queries.len().max(1) as f64;
-    let n_in = queries
-        .iter()
-        .map(|q| f64::from(q.input_tokens))
-        .sum::<f64>()
-        / n;
-    let n_out = queries
-        .iter()
-        .map(|q| f64::from(q.output_tokens))
-        .sum::<f64>()
-        / n;
+    let (n_in, n_out) = crate::trace::mean_lengths(&queries);
     let ctx = Context {
         s,
         cat,

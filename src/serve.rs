@@ -298,6 +298,23 @@ impl EventPoint {
 mod tests {
     use super::*;
 
+    /// The shipped catalogue's workload on WildChat alone (no correlation, seed 3), tracking
+    /// `models`.
+    fn wildchat_workload(models: &[&str]) -> Workload {
+        use crate::workload::{Correlation, WorkloadSpec};
+        let cat = crate::profile::Catalogue::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("hardware-profiles"),
+        )
+        .unwrap();
+        let spec = WorkloadSpec {
+            mix: vec![("wildchat".into(), 1.0)],
+            correlation: Correlation::Value(0.0),
+            model_noise: 0.0,
+            seed: 3,
+        };
+        Workload::new(&spec, &cat, models).unwrap()
+    }
+
     /// Two local models whose energy and compute rank opposite ways.
     struct Toy;
 
@@ -332,19 +349,7 @@ mod tests {
     #[test]
     fn the_oracle_picks_the_cheapest_answering_model_by_its_objective() {
         use crate::router::{Objective, RouterConfig};
-        use crate::workload::{Correlation, Workload, WorkloadSpec};
-        let cat = crate::profile::Catalogue::load(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("hardware-profiles"),
-        )
-        .unwrap();
-        let spec = WorkloadSpec {
-            mix: vec![("wildchat".into(), 1.0)],
-            correlation: Correlation::Value(0.0),
-            model_noise: 0.0,
-            seed: 3,
-        };
-        let w =
-            Workload::new(&spec, &cat, &["Qwen3-8B", "GPT-OSS-20B", "Qwen3-235B-A22B"]).unwrap();
+        let w = wildchat_workload(&["Qwen3-8B", "GPT-OSS-20B", "Qwen3-235B-A22B"]);
         let tracking = Tracking::new(
             &w,
             &["Qwen3-8B".into(), "GPT-OSS-20B".into()],
@@ -451,18 +456,7 @@ mod tests {
     #[test]
     fn the_optimal_target_sends_a_query_to_the_cloud_where_the_cloud_costs_less() {
         use crate::router::{Objective, RouterConfig};
-        use crate::workload::{Correlation, Workload, WorkloadSpec};
-        let cat = crate::profile::Catalogue::load(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("hardware-profiles"),
-        )
-        .unwrap();
-        let spec = WorkloadSpec {
-            mix: vec![("wildchat".into(), 1.0)],
-            correlation: Correlation::Value(0.0),
-            model_noise: 0.0,
-            seed: 3,
-        };
-        let w = Workload::new(&spec, &cat, &["Qwen3-8B", "Qwen3-235B-A22B"]).unwrap();
+        let w = wildchat_workload(&["Qwen3-8B", "Qwen3-235B-A22B"]);
         let tracking = Tracking::new(&w, &["Qwen3-8B".into()], "Qwen3-235B-A22B").unwrap();
         let ep = Endpoints {
             service: &Dear,
@@ -531,18 +525,7 @@ mod tests {
     fn datacenter_savings_count_only_the_cloud_tier_escalated_legs_included() {
         use crate::metrics::Summary;
         use crate::router::{Misroute, Objective, RouterConfig};
-        use crate::workload::{Correlation, Workload, WorkloadSpec};
-        let cat = crate::profile::Catalogue::load(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("hardware-profiles"),
-        )
-        .unwrap();
-        let spec = WorkloadSpec {
-            mix: vec![("wildchat".into(), 1.0)],
-            correlation: Correlation::Value(0.0),
-            model_noise: 0.0,
-            seed: 3,
-        };
-        let w = Workload::new(&spec, &cat, &["Qwen3-8B", "Qwen3-235B-A22B"]).unwrap();
+        let w = wildchat_workload(&["Qwen3-8B", "Qwen3-235B-A22B"]);
         let tracking = Tracking::new(&w, &["Qwen3-8B".into()], "Qwen3-235B-A22B").unwrap();
         let ep = Endpoints {
             service: &Dear,

@@ -1,9 +1,10 @@
 //! `ipw-sim breakeven`: where each local pair beats the scenario's cloud endpoint in energy.
 
-use super::scenario::{write_results, Origin};
+use super::scenario::{finish_sampled, sample_size, Origin};
 use super::ScenarioOptions;
 use anyhow::Result;
 use ipw_sim::bind::Inputs;
+use ipw_sim::report::{plots, Content};
 use ipw_sim::scenario::Scenario;
 use std::path::{Path, PathBuf};
 
@@ -17,21 +18,16 @@ pub fn run(
     options: &ScenarioOptions,
     sample: Option<u64>,
 ) -> Result<()> {
-    let sample = sample.unwrap_or(SAMPLE);
-    anyhow::ensure!(sample >= 1, "--sample: expected at least 1 query");
+    let sample = sample_size(sample, SAMPLE)?;
     let scenario = Scenario::load_with(path, &options.overrides())?;
     let origin = Origin::new("breakeven", &scenario, options);
     let inputs = Inputs::load(&scenario)?;
-    let r = ipw_sim::breakeven::breakeven(&scenario, &inputs, sample as usize)?;
-    let out = out.unwrap_or_else(|| Path::new("results").join(&scenario.name).join("breakeven"));
+    let r = ipw_sim::breakeven::breakeven(&scenario, &inputs, sample)?;
     let mut outputs = ipw_sim::report::breakeven::outputs(&r)?;
-    if let Some(ipw_sim::report::Content::Table(pairs)) = outputs.first().map(|o| &o.content) {
-        let figures = ipw_sim::report::plots::breakeven_figures(pairs, &scenario.name)?;
+    if let Some(Content::Table(pairs)) = outputs.first().map(|o| &o.content) {
+        let figures = plots::breakeven_figures(pairs, &scenario.name)?;
         outputs.extend(figures);
     }
-    let traces: Vec<&Path> = scenario.trace.path.as_deref().into_iter().collect();
-    let files = write_results(&out, &mut outputs, &origin, &traces, r.pairs.len())?;
-    print!("{}", ipw_sim::report::breakeven::text(&scenario.name, &r));
-    eprintln!("wrote {}", files.join(", "));
-    Ok(())
+    let text = ipw_sim::report::breakeven::text(&scenario.name, &r);
+    finish_sampled(&origin, out, &mut outputs, r.pairs.len(), &text)
 }

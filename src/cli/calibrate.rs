@@ -10,8 +10,7 @@ use std::path::Path;
 const CALIBRATION_QUERIES: u64 = 1_000_000;
 
 pub fn run(path: &Path, options: &ScenarioOptions, sample: Option<u64>) -> Result<()> {
-    let sample = sample.unwrap_or(CALIBRATION_QUERIES);
-    anyhow::ensure!(sample >= 1, "--sample: expected at least 1 query");
+    let sample = super::scenario::sample_size(sample, CALIBRATION_QUERIES)? as u64;
     let scenario = Scenario::load_with(path, &options.overrides())?;
     let inputs = Inputs::load(&scenario)?;
     print!(

@@ -180,6 +180,32 @@ impl<'a> Origin<'a> {
     }
 }
 
+/// How many queries a sampling command (`breakeven`, `decompose`) reads: `--sample`, else
+/// `default`.
+pub(super) fn sample_size(sample: Option<u64>, default: u64) -> Result<usize> {
+    let n = sample.unwrap_or(default);
+    anyhow::ensure!(n >= 1, "--sample: expected at least 1 query");
+    Ok(n as usize)
+}
+
+/// Finish a sampling command: write `outputs` (default folder `results/<scenario>/<kind>`)
+/// with the manifest, print `text` and name the files.
+pub(super) fn finish_sampled(
+    origin: &Origin,
+    out: Option<PathBuf>,
+    outputs: &mut [report::Output],
+    points: usize,
+    text: &str,
+) -> Result<()> {
+    let s = origin.scenario;
+    let out = out.unwrap_or_else(|| Path::new("results").join(&s.name).join(origin.kind));
+    let traces: Vec<&Path> = s.trace.path.as_deref().into_iter().collect();
+    let files = write_results(&out, outputs, origin, &traces, points)?;
+    print!("{text}");
+    eprintln!("wrote {}", files.join(", "));
+    Ok(())
+}
+
 /// Write `outputs` into `out` as tables in every format, then the manifest, last (a folder
 /// without one is incomplete); returns the files written.
 pub(super) fn write_results(

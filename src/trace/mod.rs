@@ -47,6 +47,18 @@ pub struct Query {
     pub output_tokens: u32,
 }
 
+/// Mean prompt and response tokens of `queries` (0 for none).
+pub fn mean_lengths(queries: &[Query]) -> (f64, f64) {
+    let n = queries.len().max(1) as f64;
+    let (i, o) = queries.iter().fold((0.0, 0.0), |(i, o), q| {
+        (
+            i + f64::from(q.input_tokens),
+            o + f64::from(q.output_tokens),
+        )
+    });
+    (i / n, o / n)
+}
+
 /// One row of a source trace, times relative to its first arrival.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TraceRow {
