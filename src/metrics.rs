@@ -63,6 +63,32 @@ pub struct Totals {
     /// Queries and correct answers per task family.
     pub task_queries: Vec<u64>,
     pub task_correct: Vec<u64>,
+    /// The same queries by the hour they arrived in (hour `h` holds arrivals in
+    /// `[h, h + 1)` hours from the start of the replay; the last, [`MAX_HOURS`] - 1, also
+    /// every later one).
+    pub hours: Vec<HourTotals>,
+}
+
+/// Per-hour series stop at a year: later arrivals count in the last hour.
+pub const MAX_HOURS: usize = 24 * 366;
+
+/// The queries that arrived in one hour, and what they were charged (attributed energy,
+/// FLOPs and cost; the event service's idle energy is in its meters, not here).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct HourTotals {
+    pub queries: u64,
+    /// Served by a local model (not escalated).
+    pub local: u64,
+    pub energy_j: f64,
+    pub flops: f64,
+    pub cost_usd: f64,
+}
+
+/// The hour of an arrival `arrival_s` seconds into the replay (see [`Totals::hours`]).
+#[inline]
+pub fn arrival_hour(arrival_s: f64) -> usize {
+    // `as` saturates: a negative or NaN time is hour 0.
+    ((arrival_s / 3600.0) as usize).min(MAX_HOURS - 1)
 }
 
 impl Totals {
@@ -73,6 +99,15 @@ impl Totals {
             task_correct: vec![0; tasks],
             ..Totals::default()
         }
+    }
+
+    /// The totals of arrival hour `h`, made if the series does not reach it yet.
+    #[inline]
+    fn hour(&mut self, h: usize) -> &mut HourTotals {
+        if h >= self.hours.len() {
+            self.hours.resize(h + 1, HourTotals::default());
+        }
+        &mut self.hours[h]
     }
 
     /// Count a query charged `c` in all, of which `cloud` in the cloud tier (fixed batch).
@@ -89,7 +124,7 @@ impl Totals {
         q: &Query,
     ) {
         self.add_query(task, route, solvable, correct, c, cloud, q);
-        self.add_service(c.energy_j, c.latency_s, cloud.energy_j);
+        self.add_service(c.energy_j, c.latency_s, cloud.energy_j, q.arrival_s);
     }
 
     /// Count a routed query: where it went, whether it was answered, and the FLOPs and cost of
@@ -126,13 +161,25 @@ impl Totals {
         self.output_tokens += u64::from(q.output_tokens);
         self.task_queries[task] += 1;
         self.task_correct[task] += u64::from(correct);
+        let h = self.hour(arrival_hour(q.arrival_s));
+        h.queries += 1;
+        h.local += u64::from(matches!(route, Route::Local(_)));
+        h.flops += c.flops;
+        h.cost_usd += c.cost_usd;
     }
 
     /// Count a served query's energy (of which `cloud_energy_j` in the cloud tier) and service
-    /// time (start of service to last token).
+    /// time (start of service to last token); it arrived `arrival_s` into the replay.
     #[inline]
-    pub fn add_service(&mut self, energy_j: f64, service_s: f64, cloud_energy_j: f64) {
+    pub fn add_service(
+        &mut self,
+        energy_j: f64,
+        service_s: f64,
+        cloud_energy_j: f64,
+        arrival_s: f64,
+    ) {
         self.energy_j += energy_j;
+        self.hour(arrival_hour(arrival_s)).energy_j += energy_j;
         self.cloud_energy_j += cloud_energy_j;
         self.latency_s += service_s;
         if service_s > 0.0 {
@@ -169,6 +216,16 @@ impl Totals {
         }
         for (a, b) in self.task_correct.iter_mut().zip(&other.task_correct) {
             *a += b;
+        }
+        if other.hours.len() > self.hours.len() {
+            self.hours.resize(other.hours.len(), HourTotals::default());
+        }
+        for (a, b) in self.hours.iter_mut().zip(&other.hours) {
+            a.queries += b.queries;
+            a.local += b.local;
+            a.energy_j += b.energy_j;
+            a.flops += b.flops;
+            a.cost_usd += b.cost_usd;
         }
     }
 
@@ -345,6 +402,91 @@ mod tests {
             (s.dc_energy_savings, s.dc_compute_savings, s.dc_cost_savings),
             (0.5, 0.5, 0.5)
         );
+    }
+
+    #[test]
+    fn queries_are_counted_in_the_hour_they_arrived() {
+        let charge = |e: f64| Charge {
+            energy_j: e,
+            latency_s: 1.0,
+            flops: 10.0 * e,
+            cost_usd: e / 100.0,
+        };
+        let at = |s: f64| Query {
+            arrival_s: s,
+            ..q(1, 1)
+        };
+        let none = Charge::default();
+        let mut t = Totals::new(1, 1);
+        // Hour 1 (3600 s is its first instant): a local query (5 J) and an escalated one
+        // (local 2 J then cloud 3 J); hour 3: a cloud query (7 J). Hours 0 and 2 stay empty.
+        t.add(
+            0,
+            Route::Local(0),
+            true,
+            true,
+            &charge(5.0),
+            &none,
+            &at(3600.0),
+        );
+        t.add(
+            0,
+            Route::LocalThenCloud(0),
+            false,
+            true,
+            &charge(5.0),
+            &charge(3.0),
+            &at(7199.9),
+        );
+        t.add(
+            0,
+            Route::Cloud,
+            false,
+            true,
+            &charge(7.0),
+            &charge(7.0),
+            &at(3.0 * 3600.0 + 1.0),
+        );
+        assert_eq!(t.hours.len(), 4);
+        assert_eq!(t.hours[0], HourTotals::default());
+        assert_eq!(t.hours[2], HourTotals::default());
+        assert_eq!(
+            t.hours[1],
+            HourTotals {
+                queries: 2,
+                local: 1,
+                energy_j: 10.0,
+                flops: 100.0,
+                cost_usd: 0.1,
+            }
+        );
+        assert_eq!(
+            (t.hours[3].queries, t.hours[3].local, t.hours[3].energy_j),
+            (1, 0, 7.0)
+        );
+        // The event service books energy when a query finishes, by its arrival.
+        t.add_service(4.0, 1.0, 0.0, 10.0);
+        assert_eq!(t.hours[0].energy_j, 4.0);
+        // Arrivals before the start or past a year land in the first and last hours.
+        assert_eq!(arrival_hour(-5.0), 0);
+        assert_eq!(arrival_hour(f64::NAN), 0);
+        assert_eq!(arrival_hour(1e12), MAX_HOURS - 1);
+        // Merging a later chunk adds hour by hour and extends the series.
+        let mut early = Totals::new(1, 1);
+        early.add(
+            0,
+            Route::Cloud,
+            false,
+            true,
+            &charge(1.0),
+            &charge(1.0),
+            &at(0.0),
+        );
+        early.merge(&t);
+        assert_eq!(early.hours.len(), 4);
+        assert_eq!(early.hours[0].queries, 1);
+        assert_eq!(early.hours[0].energy_j, 5.0);
+        assert_eq!(early.hours[1], t.hours[1]);
     }
 
     #[test]

@@ -13,6 +13,7 @@
 
 use crate::metrics::Totals;
 use crate::router::{Decide, OracleRule, RouteInput, Router, Target};
+use crate::sim::calendar::secs;
 use crate::sim::{Charge, Endpoint, Fleet, FleetReport, FleetSpec, Route, Service};
 use crate::trace::Query;
 use crate::workload::{QueryAttrs, Workload};
@@ -278,16 +279,17 @@ impl EventPoint {
             self.fleet.submit(q, d.route);
         }
         let totals = &mut self.totals;
-        self.fleet
-            .drain(|c| totals.add_service(c.energy_j, c.service_s, c.cloud_energy_j));
+        self.fleet.drain(|c| {
+            totals.add_service(c.energy_j, c.service_s, c.cloud_energy_j, secs(c.arrival))
+        });
     }
 
     /// Serve what is left and close the run; the totals then include idle energy.
     pub fn finish(mut self) -> (Totals, FleetReport) {
         let totals = &mut self.totals;
-        let report = self
-            .fleet
-            .finish(|c| totals.add_service(c.energy_j, c.service_s, c.cloud_energy_j));
+        let report = self.fleet.finish(|c| {
+            totals.add_service(c.energy_j, c.service_s, c.cloud_energy_j, secs(c.arrival))
+        });
         self.totals.idle_energy_j = report.idle_j();
         self.totals.cloud_idle_energy_j = report.cloud.meter.idle_j;
         (self.totals, report)

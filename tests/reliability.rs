@@ -548,10 +548,11 @@ fn run_and_sweep_keep_separate_results_each_with_a_manifest() {
             .contains("replicas = 3"));
         // Every output is listed with the hash of what is on disk.
         let outputs = m["outputs"].as_array().unwrap();
-        // Results and hourly, CSV and Parquet; the sweep's router curve adds its figure (PNG
-        // and SVG), the run's single point has none.
+        // Results, series and hourly, CSV and Parquet; the sweep's router curve adds its
+        // figure (PNG and SVG), the run's single point has none, and the one-hour replay has
+        // no figures over time.
         let figures = if kind == "sweep" { 2 } else { 0 };
-        assert_eq!(outputs.len(), 4 + figures, "{kind}: {outputs:?}");
+        assert_eq!(outputs.len(), 6 + figures, "{kind}: {outputs:?}");
         for o in outputs {
             let p = PathBuf::from(o["path"].as_str().unwrap());
             let on_disk = dir.join(p.file_name().unwrap());

@@ -1,4 +1,5 @@
-//! The run's tables: one results row per point, and the event service's per-hour energy.
+//! The run's tables: one results row per point, every point's queries by arrival hour, and
+//! the event service's per-hour energy.
 //! Column definitions are in the README ("Metrics").
 
 use super::{Output, ReportError};
@@ -10,8 +11,8 @@ use crate::sim::FleetReport;
 use crate::sweep::{PointResult, RunMeta, SweepResult};
 use polars::prelude::*;
 
-/// The tables of a run, named as their files are: `results`, and `hourly` for the event
-/// service.
+/// The tables of a run, named as their files are: `results`, `series`, and `hourly` for the
+/// event service.
 pub fn run_tables(meta: &RunMeta, result: &SweepResult) -> Result<Vec<Output>, ReportError> {
     let err = |name: &str| {
         let name = name.to_string();
@@ -24,6 +25,10 @@ pub fn run_tables(meta: &RunMeta, result: &SweepResult) -> Result<Vec<Output>, R
         "results",
         results_table(meta, result).map_err(err("results"))?,
     )];
+    out.push(Output::table(
+        "series",
+        series_table(meta, result).map_err(err("series"))?,
+    ));
     if let Some(h) = hourly_table(meta, result).map_err(err("hourly"))? {
         out.push(Output::table("hourly", h));
     }
@@ -333,7 +338,7 @@ pub fn hourly_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<Option
     if !result.points.iter().any(|p| p.fleet.is_some()) {
         return Ok(None);
     }
-    let (mut point, mut label, mut hour) = (Vec::new(), Vec::new(), Vec::new());
+    let mut hour = Vec::new();
     let (mut local_j, mut cloud_j, mut local_w, mut cloud_w) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut rows_of: Vec<usize> = Vec::new();
@@ -355,8 +360,6 @@ pub fn hourly_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<Option
             let l = r.local.meter.hourly_j.get(h).copied().unwrap_or(0.0);
             let c = r.cloud.meter.hourly_j.get(h).copied().unwrap_or(0.0);
             rows_of.push(i);
-            point.push(i as u32);
-            label.push(p.router.label());
             hour.push(h as u32);
             local_j.push(l);
             cloud_j.push(c);
@@ -364,16 +367,7 @@ pub fn hourly_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<Option
             cloud_w.push(c / len);
         }
     }
-    let n = point.len();
-    let mut columns = vec![
-        Column::new("scenario".into(), vec![meta.name.as_str(); n]),
-        Column::new("point".into(), point),
-        Column::new("label".into(), label),
-    ];
-    for (a, key) in meta.axes.iter().enumerate() {
-        let values = rows_of.iter().map(|&i| &result.points[i].axes[a]);
-        columns.push(axis_column(key, values));
-    }
+    let mut columns = point_columns(meta, result, &rows_of);
     columns.extend([
         Column::new("hour".into(), hour),
         Column::new("local_energy_j".into(), local_j),
@@ -382,4 +376,65 @@ pub fn hourly_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<Option
         Column::new("cloud_avg_power_w".into(), cloud_w),
     ]);
     DataFrame::new_infer_height(columns).map(Some)
+}
+
+/// The columns that say which point a row of a per-point table belongs to: scenario, point,
+/// label and the point's axis values, for rows of points `rows_of`.
+fn point_columns(meta: &RunMeta, result: &SweepResult, rows_of: &[usize]) -> Vec<Column> {
+    let mut columns = vec![
+        Column::new("scenario".into(), vec![meta.name.as_str(); rows_of.len()]),
+        Column::new(
+            "point".into(),
+            rows_of.iter().map(|&i| i as u32).collect::<Vec<u32>>(),
+        ),
+        Column::new(
+            "label".into(),
+            rows_of
+                .iter()
+                .map(|&i| result.points[i].router.label())
+                .collect::<Vec<_>>(),
+        ),
+    ];
+    for (a, key) in meta.axes.iter().enumerate() {
+        let values = rows_of.iter().map(|&i| &result.points[i].axes[a]);
+        columns.push(axis_column(key, values));
+    }
+    columns
+}
+
+/// Every point's queries by arrival hour: one row per (point, hour) from the first arrival's
+/// hour to the last's (hours without arrivals included), with the queries that arrived, how
+/// many were served locally, and their attributed energy, FLOPs and cost, on either service
+/// (the event service's idle energy is in `hourly`). Cumulative sums of these give [IPW]
+/// Fig. 4's curves over the day.
+pub fn series_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<DataFrame> {
+    let mut rows_of = Vec::new();
+    let mut hour = Vec::new();
+    let mut cells: Vec<crate::metrics::HourTotals> = Vec::new();
+    for (i, p) in result.points.iter().enumerate() {
+        let hours = &p.totals.hours;
+        let first = hours.iter().position(|h| h.queries > 0).unwrap_or(0);
+        for (h, cell) in hours.iter().enumerate().skip(first) {
+            rows_of.push(i);
+            hour.push(h as u32);
+            cells.push(*cell);
+        }
+    }
+    let mut columns = point_columns(meta, result, &rows_of);
+    let f = |g: fn(&crate::metrics::HourTotals) -> f64| cells.iter().map(g).collect::<Vec<f64>>();
+    columns.extend([
+        Column::new("hour".into(), hour),
+        Column::new(
+            "arrivals".into(),
+            cells.iter().map(|c| c.queries).collect::<Vec<u64>>(),
+        ),
+        Column::new(
+            "local_queries".into(),
+            cells.iter().map(|c| c.local).collect::<Vec<u64>>(),
+        ),
+        Column::new("energy_j".into(), f(|c| c.energy_j)),
+        Column::new("flops".into(), f(|c| c.flops)),
+        Column::new("cost_usd".into(), f(|c| c.cost_usd)),
+    ]);
+    DataFrame::new_infer_height(columns)
 }
