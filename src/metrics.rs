@@ -84,6 +84,71 @@ pub struct HourTotals {
     pub cost_usd: f64,
 }
 
+/// Bins queries that arrive in order into [`Totals::hours`] at the cost of one comparison per
+/// query: an hour's figures are the growth of the running totals while its queries arrive,
+/// added to the series when an arrival leaves the hour (or at [`HourCursor::close`]). An
+/// arrival out of order only closes one hour and opens another.
+#[derive(Clone, Debug, Default)]
+pub struct HourCursor {
+    hour: usize,
+    /// The open hour, `[start, end)` seconds (empty before the first query).
+    start: f64,
+    end: f64,
+    /// The running totals when the hour opened.
+    at_open: HourTotals,
+}
+
+impl HourCursor {
+    /// The running totals of `t` as an hour's figures.
+    #[inline]
+    fn running(t: &Totals) -> HourTotals {
+        HourTotals {
+            queries: t.queries,
+            local: t.local_total(),
+            energy_j: t.energy_j,
+            flops: t.flops,
+            cost_usd: t.cost_usd,
+        }
+    }
+
+    /// Call before counting (with [`Totals::add`]) a query that arrived `arrival_s` into the
+    /// replay.
+    #[inline]
+    pub fn arrive(&mut self, t: &mut Totals, arrival_s: f64) {
+        if arrival_s >= self.start && arrival_s < self.end {
+            return;
+        }
+        self.shut(t);
+        self.hour = arrival_hour(arrival_s);
+        self.start = self.hour as f64 * 3600.0;
+        self.end = if self.hour == MAX_HOURS - 1 {
+            f64::INFINITY
+        } else {
+            self.start + 3600.0
+        };
+        self.at_open = Self::running(t);
+    }
+
+    /// Add the open hour's growth to `t`'s series.
+    fn shut(&mut self, t: &mut Totals) {
+        let (now, o) = (Self::running(t), self.at_open);
+        if now.queries == o.queries {
+            return;
+        }
+        let h = t.hour(self.hour);
+        h.queries += now.queries - o.queries;
+        h.local += now.local - o.local;
+        h.energy_j += now.energy_j - o.energy_j;
+        h.flops += now.flops - o.flops;
+        h.cost_usd += now.cost_usd - o.cost_usd;
+    }
+
+    /// Add the open hour to `t`'s series, after its last query.
+    pub fn close(mut self, t: &mut Totals) {
+        self.shut(t);
+    }
+}
+
 /// The hour of an arrival `arrival_s` seconds into the replay (see [`Totals::hours`]).
 #[inline]
 pub fn arrival_hour(arrival_s: f64) -> usize {
@@ -110,7 +175,9 @@ impl Totals {
         &mut self.hours[h]
     }
 
-    /// Count a query charged `c` in all, of which `cloud` in the cloud tier (fixed batch).
+    /// Count a query charged `c` in all, of which `cloud` in the cloud tier (fixed batch),
+    /// except in [`Totals::hours`]: the fixed-batch loop bins its queries, which arrive in
+    /// order, with an [`HourCursor`] (one comparison per query).
     #[allow(clippy::too_many_arguments)]
     #[inline]
     pub fn add(
@@ -123,16 +190,36 @@ impl Totals {
         cloud: &Charge,
         q: &Query,
     ) {
-        self.add_query(task, route, solvable, correct, c, cloud, q);
-        self.add_service(c.energy_j, c.latency_s, cloud.energy_j, q.arrival_s);
+        self.count(task, route, solvable, correct, c, cloud, q);
+        self.serve(c.energy_j, c.latency_s, cloud.energy_j);
     }
 
     /// Count a routed query: where it went, whether it was answered, and the FLOPs and cost of
     /// its charge `c`, of which `cloud` in the cloud tier (their energy and time are counted
-    /// by [`Totals::add_service`]).
+    /// by [`Totals::add_service`]), in its arrival hour too (the event service).
     #[allow(clippy::too_many_arguments)]
     #[inline]
     pub fn add_query(
+        &mut self,
+        task: usize,
+        route: Route,
+        solvable: bool,
+        correct: bool,
+        c: &Charge,
+        cloud: &Charge,
+        q: &Query,
+    ) {
+        self.count(task, route, solvable, correct, c, cloud, q);
+        let h = self.hour(arrival_hour(q.arrival_s));
+        h.queries += 1;
+        h.local += u64::from(matches!(route, Route::Local(_)));
+        h.flops += c.flops;
+        h.cost_usd += c.cost_usd;
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn count(
         &mut self,
         task: usize,
         route: Route,
@@ -161,15 +248,11 @@ impl Totals {
         self.output_tokens += u64::from(q.output_tokens);
         self.task_queries[task] += 1;
         self.task_correct[task] += u64::from(correct);
-        let h = self.hour(arrival_hour(q.arrival_s));
-        h.queries += 1;
-        h.local += u64::from(matches!(route, Route::Local(_)));
-        h.flops += c.flops;
-        h.cost_usd += c.cost_usd;
     }
 
     /// Count a served query's energy (of which `cloud_energy_j` in the cloud tier) and service
-    /// time (start of service to last token); it arrived `arrival_s` into the replay.
+    /// time (start of service to last token); it arrived `arrival_s` into the replay, and its
+    /// energy counts in that hour too (the event service).
     #[inline]
     pub fn add_service(
         &mut self,
@@ -178,8 +261,13 @@ impl Totals {
         cloud_energy_j: f64,
         arrival_s: f64,
     ) {
-        self.energy_j += energy_j;
+        self.serve(energy_j, service_s, cloud_energy_j);
         self.hour(arrival_hour(arrival_s)).energy_j += energy_j;
+    }
+
+    #[inline]
+    fn serve(&mut self, energy_j: f64, service_s: f64, cloud_energy_j: f64) {
+        self.energy_j += energy_j;
         self.cloud_energy_j += cloud_energy_j;
         self.latency_s += service_s;
         if service_s > 0.0 {
@@ -410,43 +498,40 @@ mod tests {
             energy_j: e,
             latency_s: 1.0,
             flops: 10.0 * e,
-            cost_usd: e / 100.0,
+            // Quarters: exact in binary, so the two ways of summing agree to the bit.
+            cost_usd: e / 4.0,
         };
         let at = |s: f64| Query {
             arrival_s: s,
             ..q(1, 1)
         };
         let none = Charge::default();
+        // The event service's way, query by query.
         let mut t = Totals::new(1, 1);
+        let add = |t: &mut Totals, route: Route, c: Charge, cloud: Charge, s: f64| {
+            t.add_query(0, route, false, true, &c, &cloud, &at(s));
+            t.add_service(c.energy_j, c.latency_s, cloud.energy_j, s);
+        };
         // Hour 1 (3600 s is its first instant): a local query (5 J) and an escalated one
         // (local 2 J then cloud 3 J); hour 3: a cloud query (7 J). Hours 0 and 2 stay empty.
-        t.add(
-            0,
-            Route::Local(0),
-            true,
-            true,
-            &charge(5.0),
-            &none,
-            &at(3600.0),
-        );
-        t.add(
-            0,
-            Route::LocalThenCloud(0),
-            false,
-            true,
-            &charge(5.0),
-            &charge(3.0),
-            &at(7199.9),
-        );
-        t.add(
-            0,
-            Route::Cloud,
-            false,
-            true,
-            &charge(7.0),
-            &charge(7.0),
-            &at(3.0 * 3600.0 + 1.0),
-        );
+        let day = [
+            (Route::Local(0), charge(5.0), none, 3600.0),
+            (Route::Cloud, charge(7.0), charge(7.0), 3.0 * 3600.0 + 1.0),
+            (Route::LocalThenCloud(0), charge(5.0), charge(3.0), 7199.9),
+        ];
+        for (route, c, cloud, s) in day {
+            add(&mut t, route, c, cloud, s);
+        }
+        // The fixed-batch way, with a cursor (the third query arrives out of order): the
+        // same series.
+        let mut fixed = Totals::new(1, 1);
+        let mut cursor = HourCursor::default();
+        for (route, c, cloud, s) in day {
+            cursor.arrive(&mut fixed, s);
+            fixed.add(0, route, false, true, &c, &cloud, &at(s));
+        }
+        cursor.close(&mut fixed);
+        assert_eq!(fixed.hours, t.hours);
         assert_eq!(t.hours.len(), 4);
         assert_eq!(t.hours[0], HourTotals::default());
         assert_eq!(t.hours[2], HourTotals::default());
@@ -457,7 +542,7 @@ mod tests {
                 local: 1,
                 energy_j: 10.0,
                 flops: 100.0,
-                cost_usd: 0.1,
+                cost_usd: 2.5,
             }
         );
         assert_eq!(
@@ -467,21 +552,14 @@ mod tests {
         // The event service books energy when a query finishes, by its arrival.
         t.add_service(4.0, 1.0, 0.0, 10.0);
         assert_eq!(t.hours[0].energy_j, 4.0);
+        assert_eq!(t.hours[0].queries, 0);
         // Arrivals before the start or past a year land in the first and last hours.
         assert_eq!(arrival_hour(-5.0), 0);
         assert_eq!(arrival_hour(f64::NAN), 0);
         assert_eq!(arrival_hour(1e12), MAX_HOURS - 1);
         // Merging a later chunk adds hour by hour and extends the series.
         let mut early = Totals::new(1, 1);
-        early.add(
-            0,
-            Route::Cloud,
-            false,
-            true,
-            &charge(1.0),
-            &charge(1.0),
-            &at(0.0),
-        );
+        add(&mut early, Route::Cloud, charge(1.0), charge(1.0), 0.0);
         early.merge(&t);
         assert_eq!(early.hours.len(), 4);
         assert_eq!(early.hours[0].queries, 1);

@@ -11,7 +11,7 @@
 //! function of its inputs, so chunks can be evaluated on any thread and summed in a fixed order
 //! (invariant 4). [`EventPoint`] feeds one event-service point its queries in order.
 
-use crate::metrics::Totals;
+use crate::metrics::{HourCursor, Totals};
 use crate::router::{Decide, OracleRule, RouteInput, Router, Target};
 use crate::sim::calendar::secs;
 use crate::sim::{Charge, Endpoint, Fleet, FleetReport, FleetSpec, Route, Service};
@@ -236,12 +236,15 @@ pub fn evaluate<S: Service>(
     tasks: usize,
 ) -> Totals {
     let mut t = Totals::new(tasks, ep.tracking.pool.len());
+    let mut hours = HourCursor::default();
     for (i, q) in queries.iter().enumerate() {
         let d = decide(ep, router, q, facts, i, oracle);
+        hours.arrive(&mut t, q.arrival_s);
         t.add(
             d.task, d.route, d.solvable, d.correct, &d.charge, &d.cloud, q,
         );
     }
+    hours.close(&mut t);
     t
 }
 
