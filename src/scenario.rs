@@ -313,14 +313,72 @@ pub struct Scenario {
     doc: toml::Table,
 }
 
-/// The `[figures]` section.
+/// The `[figures]` section: which figures `run` and `sweep` draw next to the results, and
+/// what they show. `ipw-sim plot` reads it from the manifest's effective scenario, so
+/// `--set figures.KEY=VALUE` restyles a redraw.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FiguresSection {
+    /// The figures to draw; default: every kind the run's results can draw (savings needs two
+    /// accuracy-router points of one rule, power the event service, a heatmap two varying
+    /// dimensions).
+    #[serde(default)]
+    pub draw: Option<Vec<FigureKind>>,
     /// Overlay the IPW paper's published savings (Fig. 4 / Sec. 4.3: oracle and 80% router) on
     /// the savings-vs-accuracy figure.
     #[serde(default)]
     pub paper_points: bool,
+    /// The strategies (point labels, e.g. `"accuracy(p=0.8)"`) the figures over time show;
+    /// default: all-cloud, every oracle and the routers at p = 0.8.
+    #[serde(default)]
+    pub strategies: Vec<String>,
+    /// The heatmap's axes and metric.
+    #[serde(default)]
+    pub heatmap: HeatmapSection,
+}
+
+/// A figure kind, as `[figures] draw` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FigureKind {
+    /// Savings vs router accuracy (`savings-vs-accuracy.png`).
+    Savings,
+    /// Cumulative energy, compute and cost over the replay per strategy (`cumulative.png`).
+    Cumulative,
+    /// Power over time per tier with the arrival rate (`power.png`; event service).
+    Power,
+    /// A metric over two varying dimensions (`heatmap.png`).
+    Heatmap,
+}
+
+/// `[figures.heatmap]`: a results column over two dimensions, each a sweep axis (its dotted
+/// key) or `router_accuracy`; the first two that vary, router accuracy on y, when not given.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeatmapSection {
+    #[serde(default)]
+    pub x: Option<String>,
+    #[serde(default)]
+    pub y: Option<String>,
+    /// A numeric column of the results table (README "Results files").
+    #[serde(default = "HeatmapSection::default_metric")]
+    pub metric: String,
+}
+
+impl HeatmapSection {
+    fn default_metric() -> String {
+        "energy_savings".into()
+    }
+}
+
+impl Default for HeatmapSection {
+    fn default() -> Self {
+        HeatmapSection {
+            x: None,
+            y: None,
+            metric: Self::default_metric(),
+        }
+    }
 }
 
 impl Scenario {

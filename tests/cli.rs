@@ -366,10 +366,34 @@ fn validate_fails_with_exit_code_1_and_names_the_check_when_a_published_number_i
     assert!(dir.path().join("out/validate.csv").is_file());
 }
 
+/// The figure files (PNG and SVG) in `dir`, sorted.
+fn figure_files(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".png") || n.ends_with(".svg"))
+        .collect();
+    names.sort();
+    names
+}
+
 #[test]
 fn plot_redraws_the_figures_a_sweep_wrote_byte_for_byte() {
     let out = tempfile::tempdir().unwrap();
-    for (scenario, queries) in [("paper-fig4", "20000"), ("fleet-mix", "5000")] {
+    // paper-fig4: fixed batch over a day; fleet-mix stretched to a day (--queries adds a 24 h
+    // horizon) so the event service's figures over time are drawn too.
+    for (scenario, queries, figures) in [
+        (
+            "paper-fig4",
+            "20000",
+            &["cumulative", "savings-vs-accuracy"][..],
+        ),
+        (
+            "fleet-mix",
+            "30000",
+            &["cumulative", "heatmap", "power", "savings-vs-accuracy"][..],
+        ),
+    ] {
         ipw()
             .args([
                 "sweep",
@@ -391,18 +415,101 @@ fn plot_redraws_the_figures_a_sweep_wrote_byte_for_byte() {
             .arg(&again)
             .assert()
             .success();
-        for ext in ["png", "svg"] {
-            let name = format!("savings-vs-accuracy.{ext}");
+        let expected: Vec<String> = figures
+            .iter()
+            .flat_map(|f| [format!("{f}.png"), format!("{f}.svg")])
+            .collect();
+        assert_eq!(figure_files(&dir), expected, "{scenario}");
+        assert_eq!(figure_files(&again), expected, "{scenario}");
+        for name in &expected {
             let (a, b) = (
-                std::fs::read(dir.join(&name)).unwrap(),
-                std::fs::read(again.join(&name)).unwrap(),
+                std::fs::read(dir.join(name)).unwrap(),
+                std::fs::read(again.join(name)).unwrap(),
             );
             assert!(a.len() > 1000 && a == b, "{scenario} {name}");
         }
         // The sweep's manifest lists the figures with their hashes.
         let manifest = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
-        assert!(manifest.contains("savings-vs-accuracy.png"), "{scenario}");
+        assert!(manifest.contains("savings-vs-accuracy.png"), "{scenario}"); // The series sums, point by point, to the results row's queries, FLOPs and cost, and
+                                                                             // to its attributed energy.
+        let (results, series) = (
+            parquet(&dir.join("results.parquet")),
+            parquet(&dir.join("series.parquet")),
+        );
+        let energy = if scenario == "fleet-mix" {
+            "attributed_energy_kwh"
+        } else {
+            "energy_kwh"
+        };
+        let col = |t: &DataFrame, c: &str| -> Vec<f64> {
+            let c = t.column(c).unwrap().cast(&DataType::Float64).unwrap();
+            c.f64().unwrap().into_no_null_iter().collect()
+        };
+        let point = col(&series, "point");
+        let sums = |c: &str| -> Vec<f64> {
+            let v = col(&series, c);
+            let mut out = vec![0.0; results.height()];
+            for (p, x) in point.iter().zip(v) {
+                out[*p as usize] += x;
+            }
+            out
+        };
+        let close = |a: &[f64], b: &[f64]| {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(b)
+                    .all(|(x, y)| (x - y).abs() <= 1e-9 * y.abs().max(1.0))
+        };
+        assert_eq!(sums("arrivals"), col(&results, "queries"), "{scenario}");
+        assert!(close(&sums("flops"), &col(&results, "flops")), "{scenario}");
+        assert!(
+            close(&sums("cost_usd"), &col(&results, "cost_usd")),
+            "{scenario}"
+        );
+        let kwh: Vec<f64> = sums("energy_j").iter().map(|j| j / 3.6e6).collect();
+        assert!(close(&kwh, &col(&results, energy)), "{scenario}");
     }
+    // --set re-selects: only the heatmap, of another metric, which the SVG names.
+    let only = out.path().join("heatmap-only");
+    ipw()
+        .arg("plot")
+        .arg(out.path().join("fleet-mix"))
+        .args([
+            "--set",
+            "figures.draw=[\"heatmap\"]",
+            "--set",
+            "figures.heatmap.metric=cost_savings",
+            "--out",
+        ])
+        .arg(&only)
+        .assert()
+        .success();
+    assert_eq!(figure_files(&only), ["heatmap.png", "heatmap.svg"]);
+    let svg = std::fs::read_to_string(only.join("heatmap.svg")).unwrap();
+    assert!(svg.contains("cost_savings by router_accuracy"), "caption");
+    // A figure asked for that the results cannot draw, and a key outside [figures], are
+    // refused in one line.
+    let err = stderr_of(
+        ipw()
+            .arg("plot")
+            .arg(out.path().join("paper-fig4"))
+            .args(["--set", "figures.draw=[\"power\"]", "--out"])
+            .arg(&only),
+    );
+    assert!(
+        err.lines().count() == 1 && err.contains("figure `power`") && err.contains("event-service"),
+        "{err}"
+    );
+    let err = stderr_of(
+        ipw()
+            .arg("plot")
+            .arg(out.path().join("paper-fig4"))
+            .args(["--set", "fleet.pue=2"]),
+    );
+    assert!(
+        err.lines().count() == 1 && err.contains("figures.*"),
+        "{err}"
+    );
     // A folder without results is refused in one line.
     let err = stderr_of(ipw().arg("plot").arg(out.path()));
     assert!(

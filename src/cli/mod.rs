@@ -63,7 +63,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             scenarios,
             out,
         } => validate::run(full, scenarios, out),
-        Command::Plot { dir, out } => plot::run(&dir, out),
+        Command::Plot { dir, out, set } => plot::run(&dir, out, &set),
         Command::Trace { command } => trace::run(command),
         Command::Profile { command } => profile::run(command),
     }
@@ -193,14 +193,21 @@ pub enum Command {
         #[arg(long)]
         sample: Option<u64>,
     },
-    /// Redraw a run's figures (savings vs router accuracy, PNG and SVG) from its results folder
-    /// (results.parquet and manifest.json), without re-running it.
+    /// Redraw a run's figures (PNG and SVG: savings vs router accuracy, cumulative energy,
+    /// compute and cost, power per tier, heatmap) from its results folder (its Parquet tables
+    /// and manifest.json), without re-running it; the run's [figures] section says what to
+    /// draw, and --set changes it.
     Plot {
         /// A results folder written by run or sweep.
         dir: PathBuf,
         /// Where to write the figures (default: the results folder itself).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Change the [figures] section for this redraw, e.g. --set figures.draw='["heatmap"]'
+        /// or --set figures.heatmap.metric=cost_savings (only figures.* keys: the results are
+        /// not re-run).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<Setting>,
     },
     /// Check every published number whose inputs are public (Table 2, Tables 8/9, ML.ENERGY
     /// points) and every closed form the core must meet (savings linear in p, queueing);

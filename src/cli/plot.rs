@@ -2,42 +2,86 @@
 
 use anyhow::{Context, Result};
 use ipw_sim::report::manifest::Manifest;
+use ipw_sim::scenario::{FiguresSection, Overrides, Setting};
+use polars::prelude::DataFrame;
 use std::path::{Path, PathBuf};
 
-/// Whether the run's scenario asked for the paper's points (`[figures] paper_points`), from
-/// the manifest's effective scenario.
-fn paper_points(manifest: &Manifest) -> bool {
-    toml::from_str::<toml::Table>(&manifest.effective_scenario)
-        .ok()
-        .and_then(|t| t.get("figures")?.get("paper_points")?.as_bool())
-        .unwrap_or(false)
-}
-
-pub fn run(dir: &Path, out: Option<PathBuf>) -> Result<()> {
-    let results = dir.join("results.parquet");
-    let file = std::fs::File::open(&results).with_context(|| {
+/// The run's `[figures]` section, from the manifest's effective scenario with `set` applied
+/// (the default when the scenario had none).
+fn figures(manifest: &Manifest, dir: &Path, set: &[Setting]) -> Result<FiguresSection> {
+    let mut doc: toml::Table = toml::from_str(&manifest.effective_scenario).with_context(|| {
         format!(
-            "{}: cannot open (expected a results folder written by run or sweep)",
-            results.display()
+            "{}: the manifest's effective_scenario is not TOML",
+            dir.join("manifest.json").display()
         )
     })?;
-    let table = ipw_sim::contain::contain(|| {
+    if let Some(s) = set
+        .iter()
+        .find(|s| s.key[0] != "figures" || s.key.len() < 2)
+    {
+        anyhow::bail!(
+            "--set {}: plot only changes figures.* keys (the results are not re-run)",
+            s.text
+        );
+    }
+    Overrides {
+        set: set.to_vec(),
+        ..Overrides::default()
+    }
+    .apply(&mut doc)
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    match doc.get("figures") {
+        Some(f) => f.clone().try_into().with_context(|| {
+            format!(
+                "{}: the [figures] section (the run's, with any --set) is not valid",
+                dir.join("manifest.json").display()
+            )
+        }),
+        None => Ok(FiguresSection::default()),
+    }
+}
+
+/// `dir/<name>.parquet`, or `None` when the folder has no such table.
+fn table(dir: &Path, name: &str) -> Result<Option<DataFrame>> {
+    let path = dir.join(format!("{name}.parquet"));
+    let file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("{}: cannot open", path.display())),
+    };
+    let t = ipw_sim::contain::contain(|| {
         use polars::prelude::SerReader;
         polars::prelude::ParquetReader::new(file).finish()
     })
-    .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", results.display()))?
-    .with_context(|| format!("{}: not a readable Parquet file", results.display()))?;
+    .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display()))?
+    .with_context(|| format!("{}: not a readable Parquet file", path.display()))?;
+    Ok(Some(t))
+}
+
+pub fn run(dir: &Path, out: Option<PathBuf>, set: &[Setting]) -> Result<()> {
+    let results = table(dir, "results")?.with_context(|| {
+        format!(
+            "{}: cannot open (expected a results folder written by run or sweep)",
+            dir.join("results.parquet").display()
+        )
+    })?;
     let manifest = Manifest::read(dir).with_context(|| {
         format!(
             "{}: no readable manifest.json (the run's provenance, which says what to draw)",
             dir.display()
         )
     })?;
-    let mut outputs = ipw_sim::report::plots::run_figures(&table, paper_points(&manifest))?;
+    let (series, hourly) = (table(dir, "series")?, table(dir, "hourly")?);
+    let tables = ipw_sim::report::plots::RunTables {
+        results: &results,
+        series: series.as_ref(),
+        hourly: hourly.as_ref(),
+    };
+    let mut outputs = ipw_sim::report::plots::run_figures(&tables, &figures(&manifest, dir, set)?)?;
     anyhow::ensure!(
         !outputs.is_empty(),
-        "{}: nothing to draw (the savings figure needs at least two accuracy-router points of one rule)",
-        results.display()
+        "{}: nothing to draw (no figure kind has the data it needs: see [figures] in the README)",
+        dir.display()
     );
     let out = out.unwrap_or_else(|| dir.to_path_buf());
     let written = super::write_without_manifest(&out, &mut outputs)?;

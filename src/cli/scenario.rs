@@ -108,8 +108,19 @@ fn run_one(kind: &str, scenario: &Scenario, out: &Path, options: &RunOptions) ->
         eprintln!("warning: {}: {w}", meta.name);
     }
     let mut outputs = tables::run_tables(meta, &result)?;
-    if let Some(report::Content::Table(results)) = outputs.first().map(|o| &o.content) {
-        let figures = report::plots::run_figures(results, scenario.figures.paper_points)?;
+    let table = |name: &str| {
+        outputs.iter().find_map(|o| match &o.content {
+            report::Content::Table(t) if o.name == name => Some(t),
+            _ => None,
+        })
+    };
+    if let Some(results) = table("results") {
+        let tables = report::plots::RunTables {
+            results,
+            series: table("series"),
+            hourly: table("hourly"),
+        };
+        let figures = report::plots::run_figures(&tables, &scenario.figures)?;
         outputs.extend(figures);
     }
     let traces: Vec<&Path> = result
