@@ -349,6 +349,8 @@ pub enum FigureKind {
     Power,
     /// A metric over two varying dimensions (`heatmap.png`).
     Heatmap,
+    /// TTFT and end-to-end latency CDFs per strategy and tier (`latency.png`; event service).
+    Latency,
 }
 
 /// `[figures.heatmap]`: a results column over two dimensions, each a sweep axis (its dotted

@@ -391,7 +391,13 @@ fn plot_redraws_the_figures_a_sweep_wrote_byte_for_byte() {
         (
             "fleet-mix",
             "30000",
-            &["cumulative", "heatmap", "power", "savings-vs-accuracy"][..],
+            &[
+                "cumulative",
+                "heatmap",
+                "latency",
+                "power",
+                "savings-vs-accuracy",
+            ][..],
         ),
     ] {
         ipw()

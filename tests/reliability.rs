@@ -548,11 +548,11 @@ fn run_and_sweep_keep_separate_results_each_with_a_manifest() {
             .contains("replicas = 3"));
         // Every output is listed with the hash of what is on disk.
         let outputs = m["outputs"].as_array().unwrap();
-        // Results, series and hourly, CSV and Parquet; the sweep's router curve adds its
-        // figure (PNG and SVG), the run's single point has none, and the one-hour replay has
-        // no figures over time.
-        let figures = if kind == "sweep" { 2 } else { 0 };
-        assert_eq!(outputs.len(), 6 + figures, "{kind}: {outputs:?}");
+        // Results, series, hourly and latency, CSV and Parquet; the latency CDFs (PNG and
+        // SVG); the sweep's router curve adds its figure, the run's single point has none,
+        // and the one-hour replay has no figures over time.
+        let figures = if kind == "sweep" { 4 } else { 2 };
+        assert_eq!(outputs.len(), 8 + figures, "{kind}: {outputs:?}");
         for o in outputs {
             let p = PathBuf::from(o["path"].as_str().unwrap());
             let on_disk = dir.join(p.file_name().unwrap());

@@ -71,11 +71,16 @@ pub fn run(dir: &Path, out: Option<PathBuf>, set: &[Setting]) -> Result<()> {
             dir.display()
         )
     })?;
-    let (series, hourly) = (table(dir, "series")?, table(dir, "hourly")?);
+    let (series, hourly, latency) = (
+        table(dir, "series")?,
+        table(dir, "hourly")?,
+        table(dir, "latency")?,
+    );
     let tables = ipw_sim::report::plots::RunTables {
         results: &results,
         series: series.as_ref(),
         hourly: hourly.as_ref(),
+        latency: latency.as_ref(),
     };
     let mut outputs = ipw_sim::report::plots::run_figures(&tables, &figures(&manifest, dir, set)?)?;
     anyhow::ensure!(

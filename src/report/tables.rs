@@ -11,8 +11,8 @@ use crate::sim::FleetReport;
 use crate::sweep::{PointResult, RunMeta, SweepResult};
 use polars::prelude::*;
 
-/// The tables of a run, named as their files are: `results`, `series`, and `hourly` for the
-/// event service.
+/// The tables of a run, named as their files are: `results`, `series`, and `hourly` and
+/// `latency` for the event service.
 pub fn run_tables(meta: &RunMeta, result: &SweepResult) -> Result<Vec<Output>, ReportError> {
     let err = |name: &str| {
         let name = name.to_string();
@@ -31,6 +31,9 @@ pub fn run_tables(meta: &RunMeta, result: &SweepResult) -> Result<Vec<Output>, R
     ));
     if let Some(h) = hourly_table(meta, result).map_err(err("hourly"))? {
         out.push(Output::table("hourly", h));
+    }
+    if let Some(l) = latency_table(meta, result).map_err(err("latency"))? {
+        out.push(Output::table("latency", l));
     }
     Ok(out)
 }
@@ -437,4 +440,42 @@ pub fn series_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<DataFr
         Column::new("cost_usd".into(), f(|c| c.cost_usd)),
     ]);
     DataFrame::new_infer_height(columns)
+}
+
+/// The event service's latency distributions: one row per (event-service point, tier with
+/// queries, level of [`crate::sim::latency::CDF_LEVELS`]), with the point's axis values, the
+/// tier (`all`, `local`, `cloud`), its queries, the level (`quantile`) and the TTFT and
+/// end-to-end latency at it, seconds.
+pub fn latency_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<Option<DataFrame>> {
+    use crate::sim::latency::CDF_LEVELS;
+    if !result.points.iter().any(|p| p.fleet.is_some()) {
+        return Ok(None);
+    }
+    let mut rows_of = Vec::new();
+    let (mut tier, mut queries, mut level, mut ttft, mut e2e) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (i, p) in result.points.iter().enumerate() {
+        let Some(r) = p.fleet.as_ref() else {
+            continue;
+        };
+        for (t, n, tt, ee) in &r.latency_cdfs.tiers {
+            for (k, l) in CDF_LEVELS.iter().enumerate().take(tt.len().min(ee.len())) {
+                rows_of.push(i);
+                tier.push(t.name());
+                queries.push(*n);
+                level.push(*l);
+                ttft.push(tt[k]);
+                e2e.push(ee[k]);
+            }
+        }
+    }
+    let mut columns = point_columns(meta, result, &rows_of);
+    columns.extend([
+        Column::new("tier".into(), tier),
+        Column::new("queries".into(), queries),
+        Column::new("quantile".into(), level),
+        Column::new("ttft_s".into(), ttft),
+        Column::new("e2e_s".into(), e2e),
+    ]);
+    DataFrame::new_infer_height(columns).map(Some)
 }

@@ -13,7 +13,7 @@
 use super::calendar::{secs, ticks, Calendar, Ticks};
 use super::cloud::{CloudSpec, CloudTier, Event};
 use super::completion::{Completion, LocalLeg, Prior};
-use super::latency::{LatencyRecorder, LatencySummary, Slo};
+use super::latency::{LatencyCdfs, LatencyRecorder, LatencySummary, Slo};
 use super::local::{LocalSpec, LocalTier};
 use super::meter::Meter;
 use super::Route;
@@ -82,6 +82,8 @@ pub struct FleetReport {
     pub local: TierReport,
     pub cloud: TierReport,
     pub latency: LatencySummary,
+    /// TTFT and end-to-end distributions, all queries and per tier.
+    pub latency_cdfs: LatencyCdfs,
 }
 
 impl FleetReport {
@@ -214,7 +216,8 @@ impl Fleet {
     pub fn drain(&mut self, mut f: impl FnMut(&Completion)) {
         for c in self.out.drain(..) {
             self.last_end = self.last_end.max(c.end);
-            self.latency.record(c.queue_s, c.ttft_s(), c.e2e_s());
+            self.latency
+                .record(c.queue_s, c.ttft_s(), c.e2e_s(), c.cloud.is_none());
             self.attributed_j += c.energy_j;
             self.completed += 1;
             f(&c);
@@ -266,6 +269,7 @@ impl Fleet {
                 peak_power_w: self.cloud.peak_power_w(end) * self.cloud.pue(),
             },
             latency: self.latency.summary(),
+            latency_cdfs: self.latency.cdfs(),
         }
     }
 

@@ -14,6 +14,7 @@
 pub mod breakeven;
 pub mod cumulative;
 pub mod heatmap;
+pub mod latency;
 pub mod power;
 pub mod savings;
 
@@ -130,6 +131,8 @@ pub(crate) fn legend_height(entries: usize) -> u32 {
 /// How a legend entry is marked.
 pub(crate) enum Mark {
     Line(RGBColor),
+    /// A dashed line: dash and gap lengths, pixels.
+    Dashed(RGBColor, i32, i32),
     /// A filled square: an area or a bar.
     Area(RGBColor),
     Triangle,
@@ -155,6 +158,16 @@ where
                     vec![(x, y), (x + 24, y)],
                     c.stroke_width(3),
                 ))?;
+            }
+            Mark::Dashed(c, on, off) => {
+                let mut at = 0;
+                while at < 24 {
+                    area.draw(&PathElement::new(
+                        vec![(x + at, y), (x + (at + on).min(24), y)],
+                        c.stroke_width(2),
+                    ))?;
+                    at += on + off;
+                }
             }
             Mark::Area(c) => area.draw(&Rectangle::new(
                 [(x + 4, y - 7), (x + 20, y + 7)],
@@ -257,8 +270,8 @@ pub(crate) fn chosen_strategies(
     Ok(out)
 }
 
-/// The strategies a figure over time shows, from a per-(point, hour) table (`series`,
-/// `hourly`): its first configuration (the first row's axis values), as a caption shows it
+/// The strategies a figure over time (or a latency figure) shows, from a per-point table
+/// with rows per hour or per tier (`series`, `hourly`, `latency`): its first configuration (the first row's axis values), as a caption shows it
 /// (`"; key=value ..."`, empty without axes), and per strategy chosen (see
 /// [`chosen_strategies`]) its label and the rows of the first point so labelled.
 pub(crate) struct Strategies {
@@ -267,7 +280,13 @@ pub(crate) struct Strategies {
 }
 
 pub(crate) fn strategies(t: &DataFrame, wanted: &[String]) -> PolarsResult<Strategies> {
-    let config = configurations(t, &axis_names(t, "label", "hour"))?;
+    // The axes end at the first column after them: `hour`, or `tier` in `latency`.
+    let before = if t.column("hour").is_ok() {
+        "hour"
+    } else {
+        "tier"
+    };
+    let config = configurations(t, &axis_names(t, "label", before))?;
     let (point, label) = (strings(t, "point")?, strings(t, "label")?);
     let rows: Vec<usize> = (0..t.height())
         .filter(|&i| config[i] == config[0])
@@ -375,6 +394,8 @@ pub struct RunTables<'a> {
     pub series: Option<&'a DataFrame>,
     /// The event service's per-hour energy.
     pub hourly: Option<&'a DataFrame>,
+    /// The event service's latency distributions.
+    pub latency: Option<&'a DataFrame>,
 }
 
 /// A figure as its two outputs, `<name>.png` and `<name>.svg`.
@@ -393,7 +414,7 @@ pub fn run_figures(tables: &RunTables, spec: &FiguresSection) -> Result<Vec<Outp
     let kinds = spec
         .draw
         .clone()
-        .unwrap_or_else(|| vec![Savings, Cumulative, Power, Heatmap]);
+        .unwrap_or_else(|| vec![Savings, Cumulative, Power, Heatmap, Latency]);
     let mut out = Vec::new();
     for kind in kinds {
         let name = match kind {
@@ -401,6 +422,7 @@ pub fn run_figures(tables: &RunTables, spec: &FiguresSection) -> Result<Vec<Outp
             Cumulative => "cumulative",
             Power => "power",
             Heatmap => "heatmap",
+            Latency => "latency",
         };
         let err = |message: String| ReportError::Figure {
             name: name.into(),
@@ -446,6 +468,15 @@ pub fn run_figures(tables: &RunTables, spec: &FiguresSection) -> Result<Vec<Outp
                 Some(f) => Some(outputs(name, f.size(), &f)?),
                 None => None,
             },
+            Latency => match tables.latency {
+                Some(t) => match latency::LatencyFigure::from_table(t, &spec.strategies, &head)
+                    .map_err(polars)?
+                {
+                    Some(f) => Some(outputs(name, f.size(), &f)?),
+                    None => None,
+                },
+                None => None,
+            },
         };
         match drawn {
             Some(o) => out.extend(o),
@@ -457,6 +488,7 @@ pub fn run_figures(tables: &RunTables, spec: &FiguresSection) -> Result<Vec<Outp
                     }
                     Power => "the run has no event-service points spanning two hours or more (the meters bin by the hour)".into(),
                     Heatmap => "the results have no two dimensions that vary (sweep axes or router accuracy)".into(),
+                    Latency => "the run has no event-service points (no latency table)".into(),
                 }))
             }
             None => {}
