@@ -3701,8 +3701,8 @@ fn a_corrupt_parquet_file_is_an_error() {
     // dictionary-decoding assertion). In a release build the third reaches ipw-sim's own
     // indexing instead (ParquetRows::fill, `v[i]` over columns of unequal height) and the
     // fourth reads. The positions depend on the fixture's bytes: a polars upgrade may move them.
-    use Mutation::{Insert, Set};
-    let corruptions: [(&str, Vec<Mutation>); 4] = [
+    use Mutation::{Flip, Insert, Set};
+    let corruptions: [(&str, Vec<Mutation>); 5] = [
         (
             "byte 0x81 in the footer",
             vec![Set(Pos(14_738_762_184_145_712_453), 129)],
@@ -3720,6 +3720,17 @@ fn a_corrupt_parquet_file_is_an_error() {
             vec![
                 Insert(Pos(3_924_046_534_696_882_068), vec![0; 6]),
                 Set(Pos(3_905_056_709_152_223_629), 5),
+            ],
+        ),
+        (
+            "seven bytes inserted, two bits flipped",
+            vec![
+                Insert(
+                    Pos(6_513_928_270_295_825_426),
+                    vec![150, 209, 191, 177, 80, 249, 76],
+                ),
+                Flip(Pos(1_917_662_107_072_855_839), 0),
+                Flip(Pos(9_382_713_786_651_241_354), 1),
             ],
         ),
     ];

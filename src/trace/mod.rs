@@ -13,6 +13,7 @@
 mod context;
 mod format;
 pub mod inspect;
+mod parquet_pages;
 mod reader;
 mod rescale;
 mod source;

@@ -618,10 +618,20 @@ impl ParquetRows {
             csv: false,
         };
         judge.check_filters_have_columns(format)?;
-        for name in judge.wanted() {
-            column(path, &names, &name, format)?;
+        let wanted = judge.wanted();
+        for name in &wanted {
+            column(path, &names, name, format)?;
         }
         let total = reader.num_rows().map_err(polars_err)?;
+        // Corrupt page headers would make polars allocate their claimed sizes (an abort).
+        let meta = reader.get_metadata().map_err(polars_err)?.clone();
+        let mut file = std::fs::File::open(path).map_err(io_error(path))?;
+        super::parquet_pages::check_pages(&mut file, &meta, &wanted).map_err(|m| {
+            TraceError::Csv {
+                path: path.to_path_buf(),
+                message: format!("not a readable Parquet file: {m}"),
+            }
+        })?;
         Ok(ParquetRows {
             judge,
             format,
