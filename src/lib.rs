@@ -88,6 +88,7 @@ pub mod calibrate;
 pub mod contain;
 pub mod decompose;
 pub mod metrics;
+pub mod parquet_pages;
 pub mod profile;
 pub mod report;
 pub mod rng;

@@ -51,7 +51,10 @@ fn table(dir: &Path, name: &str) -> Result<Option<DataFrame>> {
     };
     let t = ipw_sim::contain::contain(|| {
         use polars::prelude::SerReader;
-        polars::prelude::ParquetReader::new(file).finish()
+        ipw_sim::parquet_pages::check_file(&path).map_err(|e| anyhow::anyhow!(e))?;
+        polars::prelude::ParquetReader::new(file)
+            .finish()
+            .map_err(anyhow::Error::from)
     })
     .map_err(|e| anyhow::anyhow!("{}: not a readable Parquet file: {e}", path.display()))?
     .with_context(|| format!("{}: not a readable Parquet file", path.display()))?;

@@ -13,7 +13,6 @@
 mod context;
 mod format;
 pub mod inspect;
-mod parquet_pages;
 mod reader;
 mod rescale;
 mod source;

@@ -626,7 +626,7 @@ impl ParquetRows {
         // Corrupt page headers would make polars allocate their claimed sizes (an abort).
         let meta = reader.get_metadata().map_err(polars_err)?.clone();
         let mut file = std::fs::File::open(path).map_err(io_error(path))?;
-        super::parquet_pages::check_pages(&mut file, &meta, &wanted).map_err(|m| {
+        crate::parquet_pages::check_pages(&mut file, &meta, Some(&wanted)).map_err(|m| {
             TraceError::Csv {
                 path: path.to_path_buf(),
                 message: format!("not a readable Parquet file: {m}"),

@@ -7,6 +7,8 @@
 //! aborts the process: there is no panic to contain (see [`crate::contain`]). A fuzzed trace
 //! file found it (`tests/fuzz_parsers.rs`, `a_corrupt_parquet_file_is_an_error`).
 //!
+//! Trace files (`trace::reader`) and the result tables `ipw-sim plot` reads are checked.
+//!
 //! So, for every column chunk ipw-sim is about to read, the page headers are read here first
 //! (the same Thrift structures polars reads, from the same bytes) and their counts and sizes
 //! checked against what the footer says the chunk holds:
@@ -31,12 +33,25 @@ use polars_parquet_format::thrift::protocol::TCompactInputProtocol;
 use polars_parquet_format::{PageHeader, PageType};
 use std::io::{Read, Seek, SeekFrom};
 
-/// Check the page headers of the column chunks of `columns` (top-level names) in `file`,
-/// whose footer is `meta`. `Err` says what is wrong, in words, without the path.
-pub(super) fn check_pages(
+/// Read `path`'s footer and check the page headers of every column (see [`check_pages`]).
+pub fn check_file(path: &std::path::Path) -> Result<(), String> {
+    use polars::prelude::{ParquetReader, SerReader};
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    let meta = ParquetReader::new(file)
+        .get_metadata()
+        .map_err(|e| e.to_string())?
+        .clone();
+    let mut file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    check_pages(&mut file, &meta, None)
+}
+
+/// Check the page headers of the column chunks of `columns` (top-level names; `None`: every
+/// column) in `file`, whose footer is `meta`. `Err` says what is wrong, in words, without the
+/// path.
+pub fn check_pages(
     file: &mut std::fs::File,
     meta: &FileMetadata,
-    columns: &[String],
+    columns: Option<&[String]>,
 ) -> Result<(), String> {
     let file_len = file
         .seek(SeekFrom::End(0))
@@ -48,7 +63,7 @@ pub(super) fn check_pages(
             let Some(name) = descriptor.path_in_schema.first() else {
                 continue;
             };
-            if !columns.iter().any(|c| c.as_str() == name.as_str()) {
+            if columns.is_some_and(|cs| !cs.iter().any(|c| c.as_str() == name.as_str())) {
                 continue;
             }
             let at = |what: String| format!("row group {g}, column `{name}`: {what}");
