@@ -305,10 +305,15 @@ fn decompose_chooses_each_years_pair_and_writes_its_tables() {
     for f in [
         "decompose-factors.csv",
         "decompose-coverage.parquet",
+        "decompose.png",
+        "decompose.svg",
         "manifest.json",
     ] {
         assert!(out.path().join(f).is_file(), "{f}");
     }
+    // The figure draws the years' pairs.
+    let svg = std::fs::read_to_string(out.path().join("decompose.svg")).unwrap();
+    assert!(svg.contains("GPT-OSS-120B @ apple-m4-max"), "decompose.svg");
     // A scenario without the section is refused in one line.
     let err = stderr_of(ipw().args(["decompose", "scenarios/paper-fig4.toml", "--sample", "10"]));
     assert!(

@@ -26,6 +26,16 @@ pub fn run(
         eprintln!("warning: {}: {w}", scenario.path.display());
     }
     let mut outputs = ipw_sim::report::decompose::outputs(&d)?;
+    let table = |name: &str| {
+        outputs.iter().find_map(|o| match &o.content {
+            ipw_sim::report::Content::Table(t) if o.name == name => Some(t),
+            _ => None,
+        })
+    };
+    if let (Some(years), Some(factors)) = (table("decompose"), table("decompose-factors")) {
+        let figures = ipw_sim::report::plots::decompose_figures(years, factors, &scenario.name)?;
+        outputs.extend(figures);
+    }
     let text = ipw_sim::report::decompose::text(&scenario.name, &d);
     finish_sampled(&origin, out, &mut outputs, d.years.len(), &text)
 }

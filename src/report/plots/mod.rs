@@ -13,6 +13,7 @@
 
 pub mod breakeven;
 pub mod cumulative;
+pub mod decompose;
 pub mod heatmap;
 pub mod latency;
 pub mod power;
@@ -495,6 +496,35 @@ pub fn run_figures(tables: &RunTables, spec: &FiguresSection) -> Result<Vec<Outp
         }
     }
     Ok(out)
+}
+
+/// The `decompose` command's figure (PNG and SVG) from its `decompose` and
+/// `decompose-factors` tables.
+pub fn decompose_figures(
+    years: &DataFrame,
+    factors: &DataFrame,
+    scenario: &str,
+) -> Result<Vec<Output>, ReportError> {
+    let name = "decompose";
+    let err = |e: PolarsError| ReportError::Figure {
+        name: name.into(),
+        message: e.to_string(),
+    };
+    let first = |c: &str| -> Result<String, ReportError> {
+        Ok(strings(years, c)
+            .map_err(err)?
+            .first()
+            .cloned()
+            .unwrap_or_default())
+    };
+    let caption = format!(
+        "scenario {scenario}: each year's pair at batch {}, on the mean query ({:.0} prompt, {:.0} response tokens); IPW: accuracy per watt, IPJ: accuracy per joule",
+        first("batch")?,
+        first("mean_prompt_tokens")?.parse::<f64>().unwrap_or(f64::NAN),
+        first("mean_response_tokens")?.parse::<f64>().unwrap_or(f64::NAN)
+    );
+    let fig = decompose::DecomposeFigure::from_tables(years, factors, &caption).map_err(err)?;
+    outputs(name, fig.size(), &fig)
 }
 
 /// The `breakeven` command's figure (PNG and SVG) from its pairs table.
