@@ -629,6 +629,8 @@ fn trace_synth_writes_a_file_that_trace_inspect_reads_and_draws() {
         .arg("traces/azure/AzureLLMInferenceTrace_conv_2023.csv")
         .arg("--png")
         .arg(&png)
+        .arg("--svg")
+        .arg(dir.path().join("day.svg"))
         .assert()
         .success();
     let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
@@ -648,11 +650,19 @@ fn trace_synth_writes_a_file_that_trace_inspect_reads_and_draws() {
         .parse()
         .unwrap();
     assert!((45_000..52_000).contains(&rows), "{rows}");
-    // A real PNG: the signature and a 1200 x 900 header.
+    // A real PNG: the signature and a 1500 x 824 header (the style's width; panels, a
+    // one-row legend of the two traces and the caption).
     let bytes = std::fs::read(&png).unwrap();
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
-    assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 1200);
-    assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), 900);
+    assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 1500);
+    assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), 824);
+    // The SVG names both traces in its legend and caption.
+    let svg = std::fs::read_to_string(dir.path().join("day.svg")).unwrap();
+    assert!(
+        svg.contains("day.csv: ")
+            && svg.contains("AzureLLMInferenceTrace_conv_2023.csv: 19366 requests"),
+        "day.svg"
+    );
 }
 
 #[test]

@@ -256,6 +256,9 @@ pub enum TraceCommand {
         /// Also draw arrival rate and length distributions to this PNG.
         #[arg(long)]
         png: Option<PathBuf>,
+        /// Also draw the same figure to this SVG.
+        #[arg(long)]
+        svg: Option<PathBuf>,
         /// Skip malformed rows and count them instead of stopping at the first.
         #[arg(long)]
         skip_invalid: bool,

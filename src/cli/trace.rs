@@ -42,6 +42,7 @@ pub fn run(command: TraceCommand) -> Result<()> {
         TraceCommand::Inspect {
             files,
             png,
+            svg,
             skip_invalid,
             columns,
         } => {
@@ -55,12 +56,15 @@ pub fn run(command: TraceCommand) -> Result<()> {
                         .map_err(|e| anyhow::anyhow!("--columns: {}", e.message()))
                 })
                 .transpose()?;
-            if let Some(p) = &png {
-                anyhow::ensure!(
-                    p.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")),
-                    "--png {}: expected a file name ending in .png (the figure is a PNG image)",
-                    p.display()
-                );
+            for (flag, path) in [("png", &png), ("svg", &svg)] {
+                if let Some(p) = path {
+                    anyhow::ensure!(
+                        p.extension().is_some_and(|e| e.eq_ignore_ascii_case(flag)),
+                        "--{flag} {}: expected a file name ending in .{flag} (the figure is a{} image)",
+                        p.display(),
+                        if flag == "png" { " PNG" } else { "n SVG" }
+                    );
+                }
             }
             let mut named = Vec::new();
             for f in &files {
@@ -82,9 +86,15 @@ pub fn run(command: TraceCommand) -> Result<()> {
                 named.push((name, stats));
             }
             print!("{}", TraceStats::table(&named));
+            let figure = ipw_sim::report::plots::trace::TraceFigure { named: &named };
             if let Some(p) = png {
-                let bytes = ipw_sim::report::figures::trace_figure(&named)?;
+                let bytes = ipw_sim::report::plots::png("trace", figure.size(), &figure)?;
                 ipw_sim::report::write_file(&p, &bytes)?;
+                eprintln!("wrote {}", p.display());
+            }
+            if let Some(p) = svg {
+                let text = ipw_sim::report::plots::svg("trace", figure.size(), &figure)?;
+                ipw_sim::report::write_file(&p, text.as_bytes())?;
                 eprintln!("wrote {}", p.display());
             }
             Ok(())

@@ -5,7 +5,8 @@
 //! * [`savings`]: savings vs router accuracy for energy, compute and cost, at both scopes,
 //!   with the oracle and all-cloud marked and, when asked, the paper's published points
 //!   (Fig. 4 / Sec. 4.3);
-//! * [`breakeven`]: the energy break-even of every local pair against the cloud endpoint.
+//! * [`breakeven`]: the energy break-even of every local pair against the cloud endpoint;
+//! * [`trace`]: arrival rate and length distributions of trace files (`trace inspect`).
 //!
 //! Each figure kind is a type that reads itself from a table (`from_results`,
 //! `from_table`), says its size, and implements [`Plot`]; [`png`] and [`svg`] render any of
@@ -18,6 +19,7 @@ pub mod heatmap;
 pub mod latency;
 pub mod power;
 pub mod savings;
+pub mod trace;
 
 pub use breakeven::{BreakEvenFigure, BreakEvenPair};
 pub use cumulative::Cumulative;
