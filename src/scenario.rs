@@ -335,6 +335,19 @@ pub struct FiguresSection {
     /// The heatmap's axes and metric.
     #[serde(default)]
     pub heatmap: HeatmapSection,
+    /// The PNGs' size: `"screen"` (1500 pixels wide) or `"print"` (the same layout drawn 1.5
+    /// times as large: 2250 pixels, 7.5 inches at 300 dpi). SVGs are vector either way.
+    #[serde(default)]
+    pub size: FigureSize,
+}
+
+/// The size figures are drawn at, as `[figures] size` names it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FigureSize {
+    #[default]
+    Screen,
+    Print,
 }
 
 /// A figure kind, as `[figures] draw` names it.

@@ -25,7 +25,7 @@ pub fn run(
     let r = ipw_sim::breakeven::breakeven(&scenario, &inputs, sample)?;
     let mut outputs = ipw_sim::report::breakeven::outputs(&r)?;
     if let Some(Content::Table(pairs)) = outputs.first().map(|o| &o.content) {
-        let figures = plots::breakeven_figures(pairs, &scenario.name)?;
+        let figures = plots::breakeven_figures(pairs, &scenario.name, scenario.figures.size)?;
         outputs.extend(figures);
     }
     let text = ipw_sim::report::breakeven::text(&scenario.name, &r);

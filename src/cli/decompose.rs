@@ -33,7 +33,12 @@ pub fn run(
         })
     };
     if let (Some(years), Some(factors)) = (table("decompose"), table("decompose-factors")) {
-        let figures = ipw_sim::report::plots::decompose_figures(years, factors, &scenario.name)?;
+        let figures = ipw_sim::report::plots::decompose_figures(
+            years,
+            factors,
+            &scenario.name,
+            scenario.figures.size,
+        )?;
         outputs.extend(figures);
     }
     let text = ipw_sim::report::decompose::text(&scenario.name, &d);

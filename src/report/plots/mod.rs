@@ -19,6 +19,7 @@ pub mod heatmap;
 pub mod latency;
 pub mod power;
 pub mod savings;
+pub mod scaled;
 pub mod trace;
 
 pub use breakeven::{BreakEvenFigure, BreakEvenPair};
@@ -27,7 +28,7 @@ pub use savings::{Curve, SavingsCurves};
 
 use super::style;
 use super::{Output, ReportError};
-use crate::scenario::{FigureKind, FiguresSection};
+use crate::scenario::{FigureKind, FigureSize, FiguresSection};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use polars::prelude::*;
@@ -55,6 +56,36 @@ pub fn png(name: &str, size: (u32, u32), plot: &impl Plot) -> Result<Vec<u8>, Re
         root.present().map_err(|e| err(e.to_string()))?;
     }
     super::figures::encode_png(rgb, size).map_err(err)
+}
+
+/// `plot` laid out at `size` and drawn `k` times as large (see [`scaled`]), as PNG bytes of
+/// `size * k`; `k = 1` is [`png`].
+pub fn png_scaled(
+    name: &str,
+    size: (u32, u32),
+    plot: &impl Plot,
+    k: f64,
+) -> Result<Vec<u8>, ReportError> {
+    if k == 1.0 {
+        return png(name, size, plot);
+    }
+    super::figures::register_font();
+    let err = |message: String| ReportError::Figure {
+        name: name.into(),
+        message,
+    };
+    let big = (
+        (f64::from(size.0) * k).round() as u32,
+        (f64::from(size.1) * k).round() as u32,
+    );
+    let mut rgb = vec![0u8; big.0 as usize * big.1 as usize * 3];
+    {
+        let inner = BitMapBackend::with_buffer(&mut rgb, big);
+        let root = scaled::Scaled { inner, k }.into_drawing_area();
+        plot.draw(&root).map_err(|e| err(e.to_string()))?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    super::figures::encode_png(rgb, big).map_err(err)
 }
 
 /// `plot` at `size` as SVG text (text as `<text>` elements in the style's font family).
@@ -401,10 +432,24 @@ pub struct RunTables<'a> {
     pub latency: Option<&'a DataFrame>,
 }
 
-/// A figure as its two outputs, `<name>.png` and `<name>.svg`.
-fn outputs(name: &str, size: (u32, u32), plot: &impl Plot) -> Result<Vec<Output>, ReportError> {
+/// How many times the screen layout's pixels a PNG of `size` is drawn at (print: the style's
+/// print width over its screen width).
+pub fn factor(size: FigureSize) -> f64 {
+    match size {
+        FigureSize::Screen => 1.0,
+        FigureSize::Print => f64::from(style::WIDE_PRINT.0) / f64::from(style::WIDE.0),
+    }
+}
+
+/// A figure as its two outputs, `<name>.png` (at `scale`) and `<name>.svg`.
+fn outputs(
+    name: &str,
+    size: (u32, u32),
+    plot: &impl Plot,
+    scale: FigureSize,
+) -> Result<Vec<Output>, ReportError> {
     Ok(vec![
-        Output::figure(name, png(name, size, plot)?),
+        Output::figure(name, png_scaled(name, size, plot, factor(scale))?),
         Output::svg(name, svg(name, size, plot)?),
     ])
 }
@@ -437,14 +482,14 @@ pub fn run_figures(tables: &RunTables, spec: &FiguresSection) -> Result<Vec<Outp
             Savings => match SavingsCurves::from_results(tables.results, spec.paper_points)
                 .map_err(polars)?
             {
-                Some(f) => Some(outputs(name, f.size(), &f)?),
+                Some(f) => Some(outputs(name, f.size(), &f, spec.size)?),
                 None => None,
             },
             Cumulative => match tables.series {
                 Some(t) => match cumulative::Cumulative::from_series(t, &spec.strategies, &head)
                     .map_err(polars)?
                 {
-                    Some(f) => Some(outputs(name, f.size(), &f)?),
+                    Some(f) => Some(outputs(name, f.size(), &f, spec.size)?),
                     None => None,
                 },
                 None => None,
@@ -454,7 +499,7 @@ pub fn run_figures(tables: &RunTables, spec: &FiguresSection) -> Result<Vec<Outp
                     match power::PowerFigure::from_tables(h, s, &spec.strategies, &head)
                         .map_err(polars)?
                     {
-                        Some(f) => Some(outputs(name, f.size(), &f)?),
+                        Some(f) => Some(outputs(name, f.size(), &f, spec.size)?),
                         None => None,
                     }
                 }
@@ -468,14 +513,14 @@ pub fn run_figures(tables: &RunTables, spec: &FiguresSection) -> Result<Vec<Outp
             )
             .map_err(polars)?
             {
-                Some(f) => Some(outputs(name, f.size(), &f)?),
+                Some(f) => Some(outputs(name, f.size(), &f, spec.size)?),
                 None => None,
             },
             Latency => match tables.latency {
                 Some(t) => match latency::LatencyFigure::from_table(t, &spec.strategies, &head)
                     .map_err(polars)?
                 {
-                    Some(f) => Some(outputs(name, f.size(), &f)?),
+                    Some(f) => Some(outputs(name, f.size(), &f, spec.size)?),
                     None => None,
                 },
                 None => None,
@@ -506,6 +551,7 @@ pub fn decompose_figures(
     years: &DataFrame,
     factors: &DataFrame,
     scenario: &str,
+    scale: FigureSize,
 ) -> Result<Vec<Output>, ReportError> {
     let name = "decompose";
     let err = |e: PolarsError| ReportError::Figure {
@@ -526,20 +572,21 @@ pub fn decompose_figures(
         first("mean_response_tokens")?.parse::<f64>().unwrap_or(f64::NAN)
     );
     let fig = decompose::DecomposeFigure::from_tables(years, factors, &caption).map_err(err)?;
-    outputs(name, fig.size(), &fig)
+    outputs(name, fig.size(), &fig, scale)
 }
 
 /// The `breakeven` command's figure (PNG and SVG) from its pairs table.
 pub fn breakeven_figures(
     table: &DataFrame,
     scenario: &str,
+    scale: FigureSize,
 ) -> Result<Vec<super::Output>, ReportError> {
     let name = "breakeven";
     let fig = BreakEvenFigure::from_table(table, scenario).map_err(|e| ReportError::Figure {
         name: name.into(),
         message: e.to_string(),
     })?;
-    outputs(name, fig.size(), &fig)
+    outputs(name, fig.size(), &fig, scale)
 }
 
 #[cfg(test)]
@@ -562,6 +609,44 @@ pub(crate) mod tests {
         for c in colours {
             assert!(seen.contains(&[c.0, c.1, c.2]), "colour {c:?} not drawn");
         }
+    }
+
+    #[test]
+    fn print_size_draws_the_screen_layout_one_and_a_half_times_as_large() {
+        let spec: FiguresSection = toml::from_str("size = \"print\"").unwrap();
+        assert_eq!(spec.size, FigureSize::Print);
+        assert_eq!(factor(spec.size), 1.5);
+        assert_eq!(FiguresSection::default().size, FigureSize::Screen);
+        assert!(toml::from_str::<FiguresSection>("size = \"poster\"").is_err());
+        // A figure of two bars: at print size its PNG is 1.5 times as wide and high, and its
+        // bars cover 2.25 times the pixels.
+        struct Bars;
+        impl Plot for Bars {
+            fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> PlotResult
+            where
+                DB::ErrorType: 'static,
+            {
+                root.fill(&WHITE)?;
+                root.draw(&Rectangle::new(
+                    [(10, 10), (50, 30)],
+                    style::colour(0).filled(),
+                ))?;
+                root.draw(&Rectangle::new(
+                    [(60, 10), (100, 50)],
+                    style::colour(1).filled(),
+                ))?;
+                Ok(())
+            }
+        }
+        let count = |k: f64| {
+            let bytes = png_scaled("bars", (120, 60), &Bars, k).unwrap();
+            let img = image::load_from_memory(&bytes).unwrap().to_rgb8();
+            let c = style::colour(0);
+            let blue = img.pixels().filter(|p| p.0 == [c.0, c.1, c.2]).count();
+            (img.dimensions(), blue)
+        };
+        assert_eq!(count(1.0), ((120, 60), 40 * 20));
+        assert_eq!(count(1.5), ((180, 90), 60 * 30));
     }
 
     #[test]
