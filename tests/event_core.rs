@@ -169,6 +169,22 @@ fn invariant_3_energy_is_conserved_between_queries_idle_time_and_devices() {
             .chain(&r.cloud.meter.hourly_j)
             .sum();
         assert!((hourly / devices - 1.0).abs() < 1e-9);
+        // So do the per-minute series, over a run inside their first three hours (integrated
+        // apart from the hours, idle time by the minute included), and the arrivals per
+        // minute count every query.
+        assert!(r.span_s < 3.0 * 3600.0 && r.local.meter.minute_j.len() > 1);
+        let minutes: f64 = r
+            .local
+            .meter
+            .minute_j
+            .iter()
+            .chain(&r.cloud.meter.minute_j)
+            .sum();
+        assert!(
+            (minutes / devices - 1.0).abs() < 1e-9,
+            "minutes {minutes} J, devices {devices} J"
+        );
+        assert_eq!(r.arrivals_per_minute.iter().sum::<u64>(), done.len() as u64);
         for v in [r.span_s, r.local.utilisation, r.cloud.utilisation] {
             assert!(v.is_finite() && v >= 0.0);
         }

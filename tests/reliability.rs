@@ -548,11 +548,12 @@ fn run_and_sweep_keep_separate_results_each_with_a_manifest() {
             .contains("replicas = 3"));
         // Every output is listed with the hash of what is on disk.
         let outputs = m["outputs"].as_array().unwrap();
-        // Results, series, hourly and latency, CSV and Parquet; the latency CDFs (PNG and
-        // SVG); the sweep's router curve adds its figure, the run's single point has none,
-        // and the one-hour replay has no figures over time.
-        let figures = if kind == "sweep" { 4 } else { 2 };
-        assert_eq!(outputs.len(), 8 + figures, "{kind}: {outputs:?}");
+        // Results, series, hourly, minutes and latency, CSV and Parquet; the latency CDFs
+        // and the power by the minute (PNG and SVG each); the sweep's router curve adds its
+        // figure, the run's single point has none, and the one-hour replay has no
+        // cumulative figure.
+        let figures = if kind == "sweep" { 6 } else { 4 };
+        assert_eq!(outputs.len(), 10 + figures, "{kind}: {outputs:?}");
         for o in outputs {
             let p = PathBuf::from(o["path"].as_str().unwrap());
             let on_disk = dir.join(p.file_name().unwrap());
@@ -573,6 +574,7 @@ fn run_and_sweep_keep_separate_results_each_with_a_manifest() {
         "{stderr}"
     );
     assert!(!run_dir.join("hourly.csv").exists());
+    assert!(!run_dir.join("minutes.parquet").exists());
     assert!(!run_dir.join("hourly.parquet").exists());
     assert!(run_dir.join("results.csv").exists());
 }

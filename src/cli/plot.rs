@@ -74,15 +74,17 @@ pub fn run(dir: &Path, out: Option<PathBuf>, set: &[Setting]) -> Result<()> {
             dir.display()
         )
     })?;
-    let (series, hourly, latency) = (
+    let (series, hourly, minutes, latency) = (
         table(dir, "series")?,
         table(dir, "hourly")?,
+        table(dir, "minutes")?,
         table(dir, "latency")?,
     );
     let tables = ipw_sim::report::plots::RunTables {
         results: &results,
         series: series.as_ref(),
         hourly: hourly.as_ref(),
+        minutes: minutes.as_ref(),
         latency: latency.as_ref(),
     };
     let mut outputs = ipw_sim::report::plots::run_figures(&tables, &figures(&manifest, dir, set)?)?;

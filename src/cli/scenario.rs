@@ -119,6 +119,7 @@ fn run_one(kind: &str, scenario: &Scenario, out: &Path, options: &RunOptions) ->
             results,
             series: table("series"),
             hourly: table("hourly"),
+            minutes: table("minutes"),
             latency: table("latency"),
         };
         let figures = report::plots::run_figures(&tables, &scenario.figures)?;

@@ -6,7 +6,7 @@ use super::{Output, ReportError};
 use crate::router::RouterConfig;
 use crate::sim::calendar::{secs, ticks};
 use crate::sim::latency::Quantiles;
-use crate::sim::meter::HOUR;
+use crate::sim::meter::{HOUR, MINUTE};
 use crate::sim::FleetReport;
 use crate::sweep::{PointResult, RunMeta, SweepResult};
 use polars::prelude::*;
@@ -31,6 +31,9 @@ pub fn run_tables(meta: &RunMeta, result: &SweepResult) -> Result<Vec<Output>, R
     ));
     if let Some(h) = hourly_table(meta, result).map_err(err("hourly"))? {
         out.push(Output::table("hourly", h));
+    }
+    if let Some(m) = minutes_table(meta, result).map_err(err("minutes"))? {
+        out.push(Output::table("minutes", m));
     }
     if let Some(l) = latency_table(meta, result).map_err(err("latency"))? {
         out.push(Output::table("latency", l));
@@ -377,6 +380,54 @@ pub fn hourly_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<Option
         Column::new("cloud_energy_j".into(), cloud_j),
         Column::new("local_avg_power_w".into(), local_w),
         Column::new("cloud_avg_power_w".into(), cloud_w),
+    ]);
+    DataFrame::new_infer_height(columns).map(Some)
+}
+
+/// The event service's first minutes (a short run whole; see
+/// [`crate::sim::meter::MINUTE_BINS`]), per point and minute: each tier's energy and average
+/// power as its meter measured it (idle included; cloud with PUE), and the arrivals. `None`
+/// for the fixed-batch service.
+pub fn minutes_table(meta: &RunMeta, result: &SweepResult) -> PolarsResult<Option<DataFrame>> {
+    if !result.points.iter().any(|p| p.fleet.is_some()) {
+        return Ok(None);
+    }
+    let mut minute = Vec::new();
+    let (mut local_j, mut cloud_j, mut local_w, mut cloud_w, mut arrivals) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut rows_of: Vec<usize> = Vec::new();
+    for (i, p) in result.points.iter().enumerate() {
+        let Some(r) = p.fleet.as_ref() else {
+            continue;
+        };
+        let end = ticks(r.span_s);
+        let (l, c) = (&r.local.meter.minute_j, &r.cloud.meter.minute_j);
+        let bins = l.len().max(c.len()).max(r.arrivals_per_minute.len());
+        for m in 0..bins {
+            // Seconds of the run inside this minute (the last one may be partial).
+            let start = m as u64 * MINUTE;
+            let len = secs(end.min(start + MINUTE).saturating_sub(start)).max(f64::MIN_POSITIVE);
+            let (lj, cj) = (
+                l.get(m).copied().unwrap_or(0.0),
+                c.get(m).copied().unwrap_or(0.0),
+            );
+            rows_of.push(i);
+            minute.push(m as u32);
+            local_j.push(lj);
+            cloud_j.push(cj);
+            local_w.push(lj / len);
+            cloud_w.push(cj / len);
+            arrivals.push(r.arrivals_per_minute.get(m).copied().unwrap_or(0));
+        }
+    }
+    let mut columns = point_columns(meta, result, &rows_of);
+    columns.extend([
+        Column::new("minute".into(), minute),
+        Column::new("local_energy_j".into(), local_j),
+        Column::new("cloud_energy_j".into(), cloud_j),
+        Column::new("local_avg_power_w".into(), local_w),
+        Column::new("cloud_avg_power_w".into(), cloud_w),
+        Column::new("arrivals".into(), arrivals),
     ]);
     DataFrame::new_infer_height(columns).map(Some)
 }

@@ -15,7 +15,7 @@ use super::cloud::{CloudSpec, CloudTier, Event};
 use super::completion::{Completion, LocalLeg, Prior};
 use super::latency::{LatencyCdfs, LatencyRecorder, LatencySummary, Slo};
 use super::local::{LocalSpec, LocalTier};
-use super::meter::Meter;
+use super::meter::{Meter, MINUTE, MINUTE_BINS};
 use super::Route;
 use crate::trace::Query;
 
@@ -84,6 +84,9 @@ pub struct FleetReport {
     pub latency: LatencySummary,
     /// TTFT and end-to-end distributions, all queries and per tier.
     pub latency_cdfs: LatencyCdfs,
+    /// Arrivals in each minute of the meters' minute series (the first
+    /// [`super::meter::MINUTE_BINS`] minutes; up to the last arrival's minute).
+    pub arrivals_per_minute: Vec<u64>,
 }
 
 impl FleetReport {
@@ -107,6 +110,7 @@ pub struct Fleet {
     last_end: Ticks,
     next_sample: Ticks,
     samples: Vec<(Ticks, u64, u64)>,
+    arrivals_per_minute: Vec<u64>,
 }
 
 impl Fleet {
@@ -124,6 +128,7 @@ impl Fleet {
             last_end: 0,
             next_sample: 0,
             samples: Vec::new(),
+            arrivals_per_minute: Vec::new(),
         }
     }
 
@@ -164,6 +169,13 @@ impl Fleet {
         self.sample_until(t.saturating_sub(1));
         self.cal.advance(t);
         self.last_arrival = t;
+        let minute = (t / MINUTE) as usize;
+        if minute < MINUTE_BINS {
+            if self.arrivals_per_minute.len() <= minute {
+                self.arrivals_per_minute.resize(minute + 1, 0);
+            }
+            self.arrivals_per_minute[minute] += 1;
+        }
         match route {
             Route::Local(m) => {
                 let s = self
@@ -270,6 +282,7 @@ impl Fleet {
             },
             latency: self.latency.summary(),
             latency_cdfs: self.latency.cdfs(),
+            arrivals_per_minute: std::mem::take(&mut self.arrivals_per_minute),
         }
     }
 

@@ -17,7 +17,7 @@
 //! A group with unlimited devices starts every query on arrival ("every user has a laptop").
 
 use super::calendar::{secs, ticks, Ticks};
-use super::meter::{Meter, HOUR};
+use super::meter::{Meter, HOUR, MINUTE, MINUTE_BINS};
 use super::power::{ConstantPower, PowerModel};
 use crate::rng::{Purpose, Stream};
 use std::cmp::Reverse;
@@ -256,18 +256,25 @@ impl LocalTier {
                         Mapping::LeastLoaded => state.heap.iter().map(|r| r.0 .0).collect(),
                     };
                     let hours = idle_end.div_ceil(HOUR) as usize;
-                    for h in 0..hours {
-                        let from = h as Ticks * HOUR;
-                        let hour_end = from + HOUR;
-                        let to = idle_end.min(hour_end);
-                        let busy_after: f64 = free
-                            .iter()
-                            .map(|&f| secs(f.min(hour_end).saturating_sub(to)))
-                            .sum();
-                        let busy =
-                            state.meter.hourly_busy_s.get(h).copied().unwrap_or(0.0) - busy_after;
-                        let idle_s = (f64::from(n) * secs(to - from) - busy).max(0.0);
+                    let idle =
+                        idle_seconds(idle_end, HOUR, hours, &state.meter.hourly_busy_s, &free, n);
+                    for (h, idle_s) in idle.into_iter().enumerate() {
                         state.meter.add_idle_in_hour(h, idle_s * spec.idle_power_w);
+                    }
+                    // The same by the minute, for the minute series.
+                    let minutes = (idle_end.div_ceil(MINUTE) as usize).min(MINUTE_BINS);
+                    let idle = idle_seconds(
+                        idle_end,
+                        MINUTE,
+                        minutes,
+                        &state.meter.minute_busy_s,
+                        &free,
+                        n,
+                    );
+                    for (m, idle_s) in idle.into_iter().enumerate() {
+                        state
+                            .meter
+                            .add_idle_in_minute(m, idle_s * spec.idle_power_w);
                     }
                     device_sum += state.device_j.iter().sum::<f64>() + state.meter.idle_j;
                 }
@@ -278,6 +285,33 @@ impl LocalTier {
         }
         (total, device_sum)
     }
+}
+
+/// Idle device-seconds of `n` devices in each of the first `bins` bins of `width` ticks,
+/// up to `idle_end`: the provisioned time less the busy time (`busy[b]`, from the meter),
+/// where busy time after `idle_end` (devices working through their backlog until `free`) is
+/// taken off the bin `idle_end` falls in.
+fn idle_seconds(
+    idle_end: Ticks,
+    width: Ticks,
+    bins: usize,
+    busy: &[f64],
+    free: &[Ticks],
+    n: u32,
+) -> Vec<f64> {
+    (0..bins)
+        .map(|b| {
+            let from = b as Ticks * width;
+            let bin_end = from + width;
+            let to = idle_end.min(bin_end);
+            let busy_after: f64 = free
+                .iter()
+                .map(|&f| secs(f.min(bin_end).saturating_sub(to)))
+                .sum();
+            let busy = busy.get(b).copied().unwrap_or(0.0) - busy_after;
+            (f64::from(n) * secs(to - from) - busy).max(0.0)
+        })
+        .collect()
 }
 
 /// `bits` scaled to `0..n` (multiply-shift; uniform for uniform bits).

@@ -428,6 +428,8 @@ pub struct RunTables<'a> {
     pub series: Option<&'a DataFrame>,
     /// The event service's per-hour energy.
     pub hourly: Option<&'a DataFrame>,
+    /// The event service's first minutes: energy and arrivals per minute.
+    pub minutes: Option<&'a DataFrame>,
     /// The event service's latency distributions.
     pub latency: Option<&'a DataFrame>,
 }
@@ -496,8 +498,14 @@ pub fn run_figures(tables: &RunTables, spec: &FiguresSection) -> Result<Vec<Outp
             },
             Power => match (tables.hourly, tables.series) {
                 (Some(h), Some(s)) => {
-                    match power::PowerFigure::from_tables(h, s, &spec.strategies, &head)
-                        .map_err(polars)?
+                    match power::PowerFigure::from_tables(
+                        h,
+                        s,
+                        tables.minutes,
+                        &spec.strategies,
+                        &head,
+                    )
+                    .map_err(polars)?
                     {
                         Some(f) => Some(outputs(name, f.size(), &f, spec.size)?),
                         None => None,
@@ -528,17 +536,18 @@ pub fn run_figures(tables: &RunTables, spec: &FiguresSection) -> Result<Vec<Outp
         };
         match drawn {
             Some(o) => out.extend(o),
-            None if spec.draw.is_some() => {
-                return Err(err(match kind {
-                    Savings => "the results have no two accuracy-router points of one rule".into(),
-                    Cumulative => {
-                        "the run spans less than two hours (or the folder has no series table)".into()
-                    }
-                    Power => "the run has no event-service points spanning two hours or more (the meters bin by the hour)".into(),
-                    Heatmap => "the results have no two dimensions that vary (sweep axes or router accuracy)".into(),
-                    Latency => "the run has no event-service points (no latency table)".into(),
-                }))
-            }
+            None if spec.draw.is_some() => return Err(err(match kind {
+                Savings => "the results have no two accuracy-router points of one rule".into(),
+                Cumulative => {
+                    "the run spans less than two hours (or the folder has no series table)".into()
+                }
+                Power => "the run has no event-service points spanning two minutes or more".into(),
+                Heatmap => {
+                    "the results have no two dimensions that vary (sweep axes or router accuracy)"
+                        .into()
+                }
+                Latency => "the run has no event-service points (no latency table)".into(),
+            })),
             None => {}
         }
     }

@@ -1,6 +1,7 @@
 //! Power over time per tier (local and cloud, stacked) with the arrival rate on a second
 //! axis, one panel per strategy, from the event service's `hourly` table and the `series`
-//! table's arrivals.
+//! table's arrivals; by the minute, from the `minutes` table, when the run is too short for
+//! two hours.
 
 use super::{
     floats, frame, framed_size, strategies, strings, tick, Mark, Plot, PlotResult, Strategies,
@@ -10,8 +11,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use polars::prelude::*;
 
-/// One hour of one strategy: its start (hours into the replay), the local and cloud tiers'
-/// average power (W) and the arrival rate (queries per second over the whole hour).
+/// One bin (an hour, or a minute) of one strategy: its start (bins into the replay), the local
+/// and cloud tiers' average power (W) and the arrival rate (queries per second over the whole
+/// bin).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Hour {
     pub start: f64,
@@ -32,6 +34,8 @@ pub struct Panel {
 pub struct PowerFigure {
     pub panels: Vec<Panel>,
     pub caption: String,
+    /// The bins are minutes (else hours).
+    pub by_minute: bool,
 }
 
 /// At most this many panels, side by side (the first strategies chosen; the caption says so).
@@ -44,22 +48,19 @@ const ARRIVALS: RGBColor = style::PALETTE[3];
 
 impl PowerFigure {
     /// From the `hourly` and `series` tables: the first configuration of `hourly` (its first
-    /// row's axis values), the strategies `wanted` or the default ones; `None` when `hourly`
-    /// has no rows or the run spans less than two hours.
+    /// row's axis values), the strategies `wanted` or the default ones. When the run spans
+    /// less than two hours, from the `minutes` table instead, by the minute. `None` when
+    /// neither has two bins.
     pub fn from_tables(
         hourly: &DataFrame,
         series: &DataFrame,
+        minutes: Option<&DataFrame>,
         wanted: &[String],
         head: &str,
     ) -> PolarsResult<Option<PowerFigure>> {
         if hourly.height() == 0 {
             return Ok(None);
         }
-        let hour = floats(hourly, "hour")?;
-        let (lw, cw) = (
-            floats(hourly, "local_avg_power_w")?,
-            floats(hourly, "cloud_avg_power_w")?,
-        );
         let (s_point, s_hour, s_arr) = (
             strings(series, "point")?,
             floats(series, "hour")?,
@@ -69,33 +70,38 @@ impl PowerFigure {
         let mut arrivals = std::collections::HashMap::new();
         for j in 0..series.height() {
             *arrivals
-                .entry((s_point[j].as_str(), s_hour[j] as u64))
+                .entry((s_point[j].clone(), s_hour[j] as u64))
                 .or_insert(0.0) += s_arr[j];
         }
-        let point = strings(hourly, "point")?;
-        let Strategies { config, mut chosen } = strategies(hourly, wanted)?;
-        let more = chosen.len() > MAX_PANELS;
-        let all = chosen.len();
-        chosen.truncate(MAX_PANELS);
-        let mut panels = Vec::new();
-        for (l, rows) in chosen {
-            let p = &point[rows[0]];
-            let hours = rows
-                .iter()
-                .map(|&i| Hour {
-                    start: hour[i],
-                    local_w: lw[i],
-                    cloud_w: cw[i],
-                    arrivals_per_s: arrivals
-                        .get(&(p.as_str(), hour[i] as u64))
-                        .copied()
-                        .unwrap_or(0.0)
-                        / 3600.0,
-                })
-                .collect();
-            panels.push(Panel { label: l, hours });
-        }
-        // One hour is one bar: nothing over time to show (the meters bin by the hour).
+        let by_hour = Self::panels(hourly, "hour", wanted, |point, bin| {
+            arrivals
+                .get(&(point.to_string(), bin))
+                .copied()
+                .unwrap_or(0.0)
+                / 3600.0
+        })?;
+        // One hour is one bar: nothing over time to show; the minutes, if the run has them.
+        let (bins, by_minute, what) = if by_hour.0.iter().any(|p| p.hours.len() >= 2) {
+            (by_hour, false, "hourly")
+        } else {
+            match minutes {
+                Some(m) if m.height() > 0 => {
+                    let arr = floats(m, "arrivals")?;
+                    let (point, minute) = (strings(m, "point")?, floats(m, "minute")?);
+                    let mut per = std::collections::HashMap::new();
+                    for j in 0..m.height() {
+                        per.insert((point[j].clone(), minute[j] as u64), arr[j]);
+                    }
+                    let panels = Self::panels(m, "minute", wanted, |point, bin| {
+                        per.get(&(point.to_string(), bin)).copied().unwrap_or(0.0) / 60.0
+                    })?;
+                    (panels, true, "minute")
+                }
+                _ => return Ok(None),
+            }
+        };
+        let (panels, config, all) = bins;
+        let more = all > MAX_PANELS;
         if panels.iter().all(|p| p.hours.len() < 2) {
             return Ok(None);
         }
@@ -105,9 +111,47 @@ impl PowerFigure {
             String::new()
         };
         Ok(Some(PowerFigure {
-            caption: format!("{head}{config}; hourly average power of each tier's meter (attributed and idle){cut}"),
+            caption: format!("{head}{config}; {what} average power of each tier's meter (attributed and idle){cut}"),
             panels,
+            by_minute,
         }))
+    }
+
+    /// The panels of the chosen strategies from a per-bin table (`bin` its bin column), with
+    /// `arrivals(point, bin)` in queries per second; the configuration's caption text and how
+    /// many strategies were chosen.
+    fn panels(
+        table: &DataFrame,
+        bin: &str,
+        wanted: &[String],
+        arrivals: impl Fn(&str, u64) -> f64,
+    ) -> PolarsResult<(Vec<Panel>, String, usize)> {
+        let start = floats(table, bin)?;
+        let (lw, cw) = (
+            floats(table, "local_avg_power_w")?,
+            floats(table, "cloud_avg_power_w")?,
+        );
+        let point = strings(table, "point")?;
+        let Strategies { config, mut chosen } = strategies(table, wanted)?;
+        let all = chosen.len();
+        chosen.truncate(MAX_PANELS);
+        let panels = chosen
+            .into_iter()
+            .map(|(label, rows)| {
+                let p = &point[rows[0]];
+                let hours = rows
+                    .iter()
+                    .map(|&i| Hour {
+                        start: start[i],
+                        local_w: lw[i],
+                        cloud_w: cw[i],
+                        arrivals_per_s: arrivals(p, start[i] as u64),
+                    })
+                    .collect();
+                Panel { label, hours }
+            })
+            .collect();
+        Ok((panels, config, all))
     }
 
     pub fn size(&self) -> (u32, u32) {
@@ -176,7 +220,11 @@ impl Plot for PowerFigure {
                 .light_line_style(RGBColor(238, 238, 238))
                 .x_label_formatter(&|v| format!("{v:.0}"))
                 .y_label_formatter(&|v| tick(*v, top))
-                .x_desc("hours into the replay")
+                .x_desc(if self.by_minute {
+                    "minutes into the replay"
+                } else {
+                    "hours into the replay"
+                })
                 .y_desc(format!("average power ({unit})"))
                 .axis_desc_style((style::FONT, style::AXIS))
                 .label_style((style::FONT, style::TICK))
@@ -250,7 +298,7 @@ mod tests {
     #[test]
     fn power_panels_join_each_hour_with_its_arrival_rate() {
         let (h, s) = tables();
-        let f = PowerFigure::from_tables(&h, &s, &[], "scenario hand")
+        let f = PowerFigure::from_tables(&h, &s, None, &[], "scenario hand")
             .unwrap()
             .unwrap();
         assert_eq!(f.panels.len(), 2);
@@ -275,9 +323,61 @@ mod tests {
     }
 
     #[test]
+    fn a_run_shorter_than_two_hours_is_drawn_by_the_minute() {
+        // One point, one hour (a 3-minute run): one hourly bar, so the hours draw nothing.
+        let hourly = DataFrame::new_infer_height(vec![
+            Column::new("scenario".into(), vec!["hand"]),
+            Column::new("point".into(), [0u32].to_vec()),
+            Column::new("label".into(), ["all-cloud"].to_vec()),
+            Column::new("hour".into(), [0u32].to_vec()),
+            Column::new("local_avg_power_w".into(), [0.0].to_vec()),
+            Column::new("cloud_avg_power_w".into(), [400.0].to_vec()),
+        ])
+        .unwrap();
+        let series = DataFrame::new_infer_height(vec![
+            Column::new("scenario".into(), vec!["hand"]),
+            Column::new("point".into(), [0u32].to_vec()),
+            Column::new("label".into(), ["all-cloud"].to_vec()),
+            Column::new("hour".into(), [0u32].to_vec()),
+            Column::new("arrivals".into(), [180u64].to_vec()),
+        ])
+        .unwrap();
+        assert_eq!(
+            PowerFigure::from_tables(&hourly, &series, None, &[], "h").unwrap(),
+            None
+        );
+        // Its minutes: 120, 30 and 30 arrivals; 600, 300 and 300 W in the cloud.
+        let minutes = DataFrame::new_infer_height(vec![
+            Column::new("scenario".into(), vec!["hand"; 3]),
+            Column::new("point".into(), [0u32, 0, 0].to_vec()),
+            Column::new("label".into(), ["all-cloud"; 3].to_vec()),
+            Column::new("minute".into(), [0u32, 1, 2].to_vec()),
+            Column::new("local_avg_power_w".into(), [0.0, 0.0, 0.0].to_vec()),
+            Column::new("cloud_avg_power_w".into(), [600.0, 300.0, 300.0].to_vec()),
+            Column::new("arrivals".into(), [120u64, 30, 30].to_vec()),
+        ])
+        .unwrap();
+        let f = PowerFigure::from_tables(&hourly, &series, Some(&minutes), &[], "h")
+            .unwrap()
+            .unwrap();
+        assert!(f.by_minute && f.caption.contains("minute average power"));
+        let rates: Vec<(f64, f64, f64)> = f.panels[0]
+            .hours
+            .iter()
+            .map(|b| (b.start, b.cloud_w, b.arrivals_per_s))
+            .collect();
+        assert_eq!(
+            rates,
+            [(0.0, 600.0, 2.0), (1.0, 300.0, 0.5), (2.0, 300.0, 0.5)]
+        );
+        let svg = svg("power", f.size(), &f).unwrap();
+        assert!(svg.contains("minutes into the replay"));
+    }
+
+    #[test]
     fn the_power_figure_is_a_png_of_its_stated_size_and_its_svg_layout_is_unchanged() {
         let (h, s) = tables();
-        let f = PowerFigure::from_tables(&h, &s, &[], "scenario hand")
+        let f = PowerFigure::from_tables(&h, &s, None, &[], "scenario hand")
             .unwrap()
             .unwrap();
         let size = f.size();
