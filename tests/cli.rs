@@ -656,6 +656,16 @@ fn trace_synth_writes_a_file_that_trace_inspect_reads_and_draws() {
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
     assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 1500);
     assert_eq!(u32::from_be_bytes(bytes[20..24].try_into().unwrap()), 824);
+    // At print size, the same figure 1.5 times as large.
+    let print = dir.path().join("print.png");
+    ipw()
+        .args(["trace", "inspect", "--print", "--png"])
+        .arg(&print)
+        .arg(&csv)
+        .assert()
+        .success();
+    let bytes = std::fs::read(&print).unwrap();
+    assert_eq!(u32::from_be_bytes(bytes[16..20].try_into().unwrap()), 2250);
     // The SVG names both traces in its legend and caption.
     let svg = std::fs::read_to_string(dir.path().join("day.svg")).unwrap();
     assert!(

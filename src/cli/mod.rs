@@ -259,6 +259,10 @@ pub enum TraceCommand {
         /// Also draw the same figure to this SVG.
         #[arg(long)]
         svg: Option<PathBuf>,
+        /// Draw the PNG at print size (the same layout 1.5 times as large, as [figures]
+        /// size = "print").
+        #[arg(long)]
+        print: bool,
         /// Skip malformed rows and count them instead of stopping at the first.
         #[arg(long)]
         skip_invalid: bool,

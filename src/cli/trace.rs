@@ -43,6 +43,7 @@ pub fn run(command: TraceCommand) -> Result<()> {
             files,
             png,
             svg,
+            print,
             skip_invalid,
             columns,
         } => {
@@ -88,7 +89,13 @@ pub fn run(command: TraceCommand) -> Result<()> {
             print!("{}", TraceStats::table(&named));
             let figure = ipw_sim::report::plots::trace::TraceFigure { named: &named };
             if let Some(p) = png {
-                let bytes = ipw_sim::report::plots::png("trace", figure.size(), &figure)?;
+                let size = if print {
+                    ipw_sim::scenario::FigureSize::Print
+                } else {
+                    ipw_sim::scenario::FigureSize::Screen
+                };
+                let k = ipw_sim::report::plots::factor(size);
+                let bytes = ipw_sim::report::plots::png_scaled("trace", figure.size(), &figure, k)?;
                 ipw_sim::report::write_file(&p, &bytes)?;
                 eprintln!("wrote {}", p.display());
             }
