@@ -135,8 +135,21 @@ pub struct Decomposition {
     /// Consecutive years, then first to last, for IPW and IPJ.
     pub factors: Vec<Factors>,
     pub coverage: Vec<Coverage>,
+    /// Every candidate pair of the last year (the default variant of each pair on the
+    /// section's tier with a cell), by the year it became possible: IPW over time per model
+    /// family and accelerator.
+    pub pairs: Vec<PairPoint>,
     /// Given pairs whose model or accelerator was released after the pair's year.
     pub warnings: Vec<String>,
+}
+
+/// A pair by the year both its model and its accelerator were out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PairPoint {
+    /// The later of the model's release year and the accelerator's.
+    pub year: u32,
+    pub family: String,
+    pub cell: Cell,
 }
 
 /// The year of a `YYYY-MM` release month.
@@ -400,6 +413,16 @@ pub fn decompose(s: &Scenario, inputs: &Inputs, sample: usize) -> Result<Decompo
     } else {
         Vec::new()
     };
+    let last = d.years.iter().copied().max().unwrap_or(0);
+    let mut pairs = Vec::new();
+    for cell in ctx.candidates(last) {
+        let (m, a) = (cat.model(&cell.model)?, cat.accelerator(&cell.accelerator)?);
+        pairs.push(PairPoint {
+            year: year_of(&m.released).max(a.release_year),
+            family: m.family.clone(),
+            cell,
+        });
+    }
     Ok(Decomposition {
         measure: d.accuracy,
         batch: ctx.batch,
@@ -409,6 +432,7 @@ pub fn decompose(s: &Scenario, inputs: &Inputs, sample: usize) -> Result<Decompo
         years,
         factors: fs,
         coverage,
+        pairs,
         warnings,
     })
 }

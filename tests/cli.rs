@@ -305,6 +305,7 @@ fn decompose_chooses_each_years_pair_and_writes_its_tables() {
     for f in [
         "decompose-factors.csv",
         "decompose-coverage.parquet",
+        "decompose-pairs.parquet",
         "decompose.png",
         "decompose.svg",
         "manifest.json",
@@ -314,6 +315,29 @@ fn decompose_chooses_each_years_pair_and_writes_its_tables() {
     // The figure draws the years' pairs.
     let svg = std::fs::read_to_string(out.path().join("decompose.svg")).unwrap();
     assert!(svg.contains("GPT-OSS-120B @ apple-m4-max"), "decompose.svg");
+    // Every candidate pair, by the year it became possible: the chosen ones among them with
+    // the same IPW, each no later than its year (2024's Llama-3.1-8B on the M4 from 2024).
+    let pairs = std::fs::read_to_string(out.path().join("decompose-pairs.csv")).unwrap();
+    let years_csv = std::fs::read_to_string(out.path().join("decompose.csv")).unwrap();
+    let field = |line: &str, k: usize| line.split(',').nth(k).unwrap().to_string();
+    for chosen in years_csv.lines().skip(1) {
+        let (year, model, acc, ipw) = (
+            field(chosen, 0),
+            field(chosen, 1),
+            field(chosen, 2),
+            field(chosen, 11),
+        );
+        let row = pairs
+            .lines()
+            .find(|l| field(l, 2) == model && field(l, 3) == acc)
+            .unwrap_or_else(|| panic!("{model} on {acc} not in decompose-pairs.csv"));
+        assert_eq!(field(row, 7), ipw, "{row}");
+        assert!(field(row, 0) <= year, "{row}");
+    }
+    assert!(
+        pairs.contains("2024,llama-3.1,Llama-3.1-8B,apple-m4,"),
+        "{pairs}"
+    );
     // A scenario without the section is refused in one line.
     let err = stderr_of(ipw().args(["decompose", "scenarios/paper-fig4.toml", "--sample", "10"]));
     assert!(

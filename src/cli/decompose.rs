@@ -36,6 +36,7 @@ pub fn run(
         let figures = ipw_sim::report::plots::decompose_figures(
             years,
             factors,
+            table("decompose-pairs"),
             &scenario.name,
             scenario.figures.size,
         )?;

@@ -173,6 +173,30 @@ pub fn coverage_table(d: &Decomposition) -> PolarsResult<DataFrame> {
 
 /// The outputs of `ipw-sim decompose`: `decompose`, `decompose-factors` and, with coverage,
 /// `decompose-coverage`.
+/// Every candidate pair by the year it became possible (see
+/// [`crate::decompose::PairPoint`]), with its accuracy, IPW and IPJ on the mean query.
+pub fn pairs_table(d: &Decomposition) -> PolarsResult<DataFrame> {
+    let p = &d.pairs;
+    let f = |g: &dyn Fn(&crate::decompose::PairPoint) -> f64| p.iter().map(g).collect::<Vec<f64>>();
+    let s = |g: &dyn Fn(&crate::decompose::PairPoint) -> String| {
+        p.iter().map(g).collect::<Vec<String>>()
+    };
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "year".into(),
+            p.iter().map(|r| r.year).collect::<Vec<u32>>(),
+        ),
+        Column::new("family".into(), s(&|r| r.family.clone())),
+        Column::new("model".into(), s(&|r| r.cell.model.clone())),
+        Column::new("accelerator".into(), s(&|r| r.cell.accelerator.clone())),
+        Column::new("variant".into(), s(&|r| r.cell.variant.clone())),
+        Column::new("accuracy".into(), f(&|r| r.cell.accuracy)),
+        Column::new("w_per_query".into(), f(&|r| r.cell.power_w)),
+        Column::new("ipw".into(), f(&|r| r.cell.ipw())),
+        Column::new("ipj".into(), f(&|r| r.cell.ipj())),
+    ])
+}
+
 pub fn outputs(d: &Decomposition) -> Result<Vec<super::Output>, super::ReportError> {
     let err = |name: &'static str| {
         move |e: PolarsError| super::ReportError::Table {
@@ -187,6 +211,10 @@ pub fn outputs(d: &Decomposition) -> Result<Vec<super::Output>, super::ReportErr
             factors_table(d).map_err(err("decompose-factors"))?,
         ),
     ];
+    out.push(super::Output::table(
+        "decompose-pairs",
+        pairs_table(d).map_err(err("decompose-pairs"))?,
+    ));
     if !d.coverage.is_empty() {
         out.push(super::Output::table(
             "decompose-coverage",

@@ -1,6 +1,7 @@
 //! The year-by-year decomposition: each span's IPW and IPJ gain split into a model and a
 //! hardware factor (stacked log bars, the paper's method beside the factorial split), and
-//! each year's pair's IPW, from the `decompose` and `decompose-factors` tables.
+//! each year's pair's IPW, from the `decompose` and `decompose-factors` tables; below, from
+//! `decompose-pairs`, the best IPW available each year per model family and per accelerator.
 
 use super::{floats, frame, framed_size, strings, Mark, Plot, PlotResult};
 use crate::report::style::{self, colour};
@@ -27,15 +28,28 @@ pub struct YearPair {
     pub ipw: f64,
 }
 
+/// A pair of the catalogue by the year it became possible.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PairIpw {
+    pub year: f64,
+    pub family: String,
+    pub accelerator: String,
+    pub ipw: f64,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct DecomposeFigure {
     /// The IPW splits, then the IPJ splits.
     pub splits: [Vec<Split>; 2],
     pub years: Vec<YearPair>,
+    /// Every candidate pair (empty: no lower row).
+    pub pairs: Vec<PairIpw>,
     pub caption: String,
 }
 
 const PANELS_HEIGHT: u32 = 520;
+/// The lower row (IPW over time per family and per accelerator), when there are pairs.
+const LOWER_HEIGHT: u32 = 420;
 const MODEL: RGBColor = style::PALETTE[0];
 const HARDWARE: RGBColor = style::PALETTE[1];
 
@@ -43,6 +57,7 @@ impl DecomposeFigure {
     pub fn from_tables(
         years: &DataFrame,
         factors: &DataFrame,
+        pairs: Option<&DataFrame>,
         caption: &str,
     ) -> PolarsResult<DecomposeFigure> {
         let (from, to) = (strings(factors, "from_year")?, strings(factors, "to_year")?);
@@ -78,7 +93,27 @@ impl DecomposeFigure {
             strings(years, "accelerator")?,
             floats(years, "ipw")?,
         );
+        let pairs = match pairs {
+            Some(p) => {
+                let (year, family, acc, ipw) = (
+                    floats(p, "year")?,
+                    strings(p, "family")?,
+                    strings(p, "accelerator")?,
+                    floats(p, "ipw")?,
+                );
+                (0..p.height())
+                    .map(|i| PairIpw {
+                        year: year[i],
+                        family: family[i].clone(),
+                        accelerator: acc[i].clone(),
+                        ipw: ipw[i],
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
+        };
         Ok(DecomposeFigure {
+            pairs,
             splits: [split("ipw"), split("ipj")],
             years: (0..years.height())
                 .map(|i| YearPair {
@@ -92,7 +127,7 @@ impl DecomposeFigure {
     }
 
     fn legend(&self) -> Vec<(String, Mark)> {
-        vec![
+        let mut out = vec![
             ("model factor (from 1)".into(), Mark::Area(MODEL)),
             (
                 "hardware factor (from the model factor)".into(),
@@ -100,11 +135,81 @@ impl DecomposeFigure {
             ),
             ("total gain".into(), Mark::Line(style::REFERENCE)),
             ("the year's pair (IPW)".into(), Mark::Dot),
-        ]
+        ];
+        let (families, accelerators) = self.groups();
+        for (i, f) in families.iter().enumerate() {
+            out.push((format!("family {f} (solid)"), Mark::Line(colour(i))));
+        }
+        for (i, a) in accelerators.iter().enumerate() {
+            out.push((
+                format!("accelerator {a} (dashed)"),
+                Mark::Dashed(colour(i), 8, 5),
+            ));
+        }
+        out
+    }
+
+    /// The model families and accelerators of the pairs, in name order.
+    fn groups(&self) -> (Vec<String>, Vec<String>) {
+        let mut f: Vec<String> = self.pairs.iter().map(|p| p.family.clone()).collect();
+        let mut a: Vec<String> = self.pairs.iter().map(|p| p.accelerator.clone()).collect();
+        for v in [&mut f, &mut a] {
+            v.sort();
+            v.dedup();
+        }
+        (f, a)
+    }
+
+    fn panels_height(&self) -> u32 {
+        if self.pairs.is_empty() {
+            PANELS_HEIGHT
+        } else {
+            PANELS_HEIGHT + LOWER_HEIGHT
+        }
     }
 
     pub fn size(&self) -> (u32, u32) {
-        framed_size(PANELS_HEIGHT, self.legend().len())
+        framed_size(self.panels_height(), self.legend().len())
+    }
+
+    /// The decomposed years, as the time panels' x range.
+    fn year_range(&self) -> (f64, f64) {
+        let y0 = self
+            .years
+            .iter()
+            .map(|y| y.year)
+            .fold(f64::INFINITY, f64::min);
+        let y1 = self
+            .years
+            .iter()
+            .map(|y| y.year)
+            .fold(f64::NEG_INFINITY, f64::max);
+        if y0 <= y1 {
+            (y0, y1)
+        } else {
+            (0.0, 1.0)
+        }
+    }
+
+    /// The best IPW available each decomposed year among the pairs `group` selects: a pair
+    /// counts from the year it became possible (from the first year if earlier).
+    pub fn best_by_year(&self, group: impl Fn(&PairIpw) -> bool) -> Vec<(f64, f64)> {
+        let (y0, y1) = self.year_range();
+        let mut out = Vec::new();
+        let mut y = y0;
+        while y <= y1 {
+            let best = self
+                .pairs
+                .iter()
+                .filter(|p| group(p) && p.year <= y && usable(p.ipw))
+                .map(|p| p.ipw)
+                .fold(f64::NAN, f64::max);
+            if best.is_finite() {
+                out.push((y, best));
+            }
+            y += 1.0;
+        }
+        out
     }
 }
 
@@ -118,8 +223,9 @@ impl Plot for DecomposeFigure {
     where
         DB::ErrorType: 'static,
     {
-        let body = frame(root, PANELS_HEIGHT, self.legend(), &self.caption)?;
-        let panels = body.split_evenly((1, 3));
+        let body = frame(root, self.panels_height(), self.legend(), &self.caption)?;
+        let (upper, lower) = body.split_vertically(PANELS_HEIGHT);
+        let panels = upper.split_evenly((1, 3));
         for (k, title) in ["IPW gain, split", "IPJ gain, split"].iter().enumerate() {
             let splits = &self.splits[k];
             let n = splits.len() as i32;
@@ -228,8 +334,13 @@ impl Plot for DecomposeFigure {
                 )
             }))?;
         }
-        // IPW of each year's pair.
-        let ipws = self.years.iter().map(|y| y.ipw).filter(|v| usable(*v));
+        // IPW of each year's pair (and of every pair, for the lower row's shared scale).
+        let ipws = self
+            .years
+            .iter()
+            .map(|y| y.ipw)
+            .chain(self.pairs.iter().map(|p| p.ipw))
+            .filter(|v| usable(*v));
         let (lo, hi) = (
             ipws.clone().fold(f64::INFINITY, f64::min),
             ipws.fold(0.0f64, f64::max),
@@ -239,21 +350,8 @@ impl Plot for DecomposeFigure {
         } else {
             (1e-4, 1e-2)
         };
-        let y0 = self
-            .years
-            .iter()
-            .map(|y| y.year)
-            .fold(f64::INFINITY, f64::min);
-        let y1 = self
-            .years
-            .iter()
-            .map(|y| y.year)
-            .fold(f64::NEG_INFINITY, f64::max);
-        let (y0, y1) = if y0 <= y1 {
-            (y0 - 0.5, y1 + 0.5)
-        } else {
-            (0.0, 1.0)
-        };
+        let (y0, y1) = self.year_range();
+        let (y0, y1) = (y0 - 0.5, y1 + 0.5);
         let mut chart = ChartBuilder::on(&panels[2])
             .caption("IPW of each year's pair", (style::FONT, style::TITLE))
             .margin(12)
@@ -312,6 +410,74 @@ impl Plot for DecomposeFigure {
                         .pos(Pos::new(h, VPos::Top)),
                 )])?;
         }
+        if self.pairs.is_empty() {
+            return Ok(());
+        }
+        // The best IPW available each year, per model family and per accelerator.
+        let (families, accelerators) = self.groups();
+        let lower = lower.split_evenly((1, 2));
+        let by_family: Vec<Vec<(f64, f64)>> = families
+            .iter()
+            .map(|f| self.best_by_year(|p| &p.family == f))
+            .collect();
+        let by_accelerator: Vec<Vec<(f64, f64)>> = accelerators
+            .iter()
+            .map(|a| self.best_by_year(|p| &p.accelerator == a))
+            .collect();
+        for (area, title, lines, dashed) in [
+            (
+                &lower[0],
+                "Best IPW available, per model family",
+                by_family,
+                false,
+            ),
+            (
+                &lower[1],
+                "Best IPW available, per accelerator",
+                by_accelerator,
+                true,
+            ),
+        ] {
+            let mut chart = ChartBuilder::on(area)
+                .caption(title, (style::FONT, style::TITLE))
+                .margin(12)
+                .margin_right(20)
+                .x_label_area_size(45)
+                .y_label_area_size(80)
+                .build_cartesian_2d(y0..y1, (lo..hi).log_scale())?;
+            chart
+                .configure_mesh()
+                .light_line_style(RGBColor(238, 238, 238))
+                .x_labels(self.years.len().max(2))
+                .x_label_formatter(&|v| {
+                    if v.fract() == 0.0 {
+                        format!("{v:.0}")
+                    } else {
+                        String::new()
+                    }
+                })
+                .y_labels(5)
+                .y_label_formatter(&|v| format!("{v:.0e}"))
+                .x_desc("year (a pair counts from when its model and accelerator were both out)")
+                .y_desc("accuracy per watt (1/W, log)")
+                .axis_desc_style((style::FONT, style::AXIS))
+                .label_style((style::FONT, style::TICK))
+                .draw()?;
+            for (i, points) in lines.into_iter().enumerate() {
+                let c = colour(i);
+                if dashed {
+                    chart.draw_series(DashedLineSeries::new(
+                        points.clone(),
+                        8,
+                        5,
+                        c.stroke_width(2),
+                    ))?;
+                } else {
+                    chart.draw_series(LineSeries::new(points.clone(), c.stroke_width(2)))?;
+                }
+                chart.draw_series(points.iter().map(|p| Circle::new(*p, 4, c.filled())))?;
+            }
+        }
         Ok(())
     }
 }
@@ -347,7 +513,7 @@ mod tests {
     #[test]
     fn the_decomposition_reads_splits_per_metric_and_the_years_pairs() {
         let (y, f) = tables();
-        let d = DecomposeFigure::from_tables(&y, &f, "hand").unwrap();
+        let d = DecomposeFigure::from_tables(&y, &f, None, "hand").unwrap();
         assert_eq!(d.splits[0].len(), 2);
         assert_eq!(d.splits[0][0].label, "2023→2025, paper");
         assert_eq!(d.splits[0][1].label, "2023→2025, factorial");
@@ -355,10 +521,63 @@ mod tests {
         assert_eq!(d.years[2].pair, "C @ z");
     }
 
+    /// Four pairs: family q on x (2023) and on z (2025), family l on y (2024), and a pair
+    /// out before the first year (2021, family l on x).
+    fn pairs() -> DataFrame {
+        DataFrame::new_infer_height(vec![
+            Column::new("year".into(), [2023i64, 2025, 2024, 2021].to_vec()),
+            Column::new("family".into(), ["q", "q", "l", "l"].to_vec()),
+            Column::new("accelerator".into(), ["x", "z", "y", "x"].to_vec()),
+            Column::new("ipw".into(), [1e-3, 4e-3, 2e-3, 5e-4].to_vec()),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn the_best_ipw_per_family_and_accelerator_counts_each_pair_from_its_year() {
+        let (y, f) = tables();
+        let p = pairs();
+        let d = DecomposeFigure::from_tables(&y, &f, Some(&p), "hand").unwrap();
+        // Family q: x's 1e-3 from 2023, z's 4e-3 from 2025.
+        assert_eq!(
+            d.best_by_year(|p| p.family == "q"),
+            [(2023.0, 1e-3), (2024.0, 1e-3), (2025.0, 4e-3)]
+        );
+        // Family l: the 2021 pair counts from the first year; y's 2e-3 from 2024.
+        assert_eq!(
+            d.best_by_year(|p| p.family == "l"),
+            [(2023.0, 5e-4), (2024.0, 2e-3), (2025.0, 2e-3)]
+        );
+        // Accelerator x: the better of its two pairs every year; y from 2024 only.
+        assert_eq!(
+            d.best_by_year(|p| p.accelerator == "x"),
+            [(2023.0, 1e-3), (2024.0, 1e-3), (2025.0, 1e-3)]
+        );
+        assert_eq!(
+            d.best_by_year(|p| p.accelerator == "y"),
+            [(2024.0, 2e-3), (2025.0, 2e-3)]
+        );
+        // The lower row and its legend entries (2 families, 3 accelerators) make the figure
+        // taller; each line is drawn in its colour.
+        let (w, h) = d.size();
+        let (_, h0) = DecomposeFigure::from_tables(&y, &f, None, "hand")
+            .unwrap()
+            .size();
+        assert_eq!(w, style::WIDE.0);
+        assert_eq!(h - h0, LOWER_HEIGHT + 3 * 22);
+        assert_drawn(
+            &png("decompose", (w, h), &d).unwrap(),
+            (w, h),
+            &[colour(0), colour(1), colour(2)],
+        );
+        let svg = svg("decompose", (w, h), &d).unwrap();
+        assert!(svg.contains("family q (solid)") && svg.contains("accelerator z (dashed)"));
+    }
+
     #[test]
     fn the_decomposition_figure_is_a_png_of_its_stated_size_and_its_svg_layout_is_unchanged() {
         let (y, f) = tables();
-        let d = DecomposeFigure::from_tables(&y, &f, "hand").unwrap();
+        let d = DecomposeFigure::from_tables(&y, &f, None, "hand").unwrap();
         let size = d.size();
         assert_drawn(
             &png("decompose", size, &d).unwrap(),

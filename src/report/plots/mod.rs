@@ -554,11 +554,12 @@ pub fn run_figures(tables: &RunTables, spec: &FiguresSection) -> Result<Vec<Outp
     Ok(out)
 }
 
-/// The `decompose` command's figure (PNG and SVG) from its `decompose` and
-/// `decompose-factors` tables.
+/// The `decompose` command's figure (PNG and SVG) from its `decompose`, `decompose-factors`
+/// and (for the lower row) `decompose-pairs` tables.
 pub fn decompose_figures(
     years: &DataFrame,
     factors: &DataFrame,
+    pairs: Option<&DataFrame>,
     scenario: &str,
     scale: FigureSize,
 ) -> Result<Vec<Output>, ReportError> {
@@ -580,7 +581,8 @@ pub fn decompose_figures(
         first("mean_prompt_tokens")?.parse::<f64>().unwrap_or(f64::NAN),
         first("mean_response_tokens")?.parse::<f64>().unwrap_or(f64::NAN)
     );
-    let fig = decompose::DecomposeFigure::from_tables(years, factors, &caption).map_err(err)?;
+    let fig =
+        decompose::DecomposeFigure::from_tables(years, factors, pairs, &caption).map_err(err)?;
     outputs(name, fig.size(), &fig, scale)
 }
 
