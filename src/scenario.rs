@@ -362,6 +362,9 @@ pub enum FigureKind {
     Power,
     /// A metric over two varying dimensions (`heatmap.png`).
     Heatmap,
+    /// SLO attainment and p99 latency against cloud replicas (`slo.png`; event service with a
+    /// `fleet.cloud.replicas` axis).
+    Slo,
     /// TTFT and end-to-end latency CDFs per strategy and tier (`latency.png`; event service).
     Latency,
 }

@@ -426,6 +426,7 @@ fn plot_redraws_the_figures_a_sweep_wrote_byte_for_byte() {
                 "latency",
                 "power",
                 "savings-vs-accuracy",
+                "slo",
             ][..],
         ),
     ] {

@@ -20,6 +20,7 @@ pub mod latency;
 pub mod power;
 pub mod savings;
 pub mod scaled;
+pub mod slo;
 pub mod trace;
 
 pub use breakeven::{BreakEvenFigure, BreakEvenPair};
@@ -464,7 +465,7 @@ pub fn run_figures(tables: &RunTables, spec: &FiguresSection) -> Result<Vec<Outp
     let kinds = spec
         .draw
         .clone()
-        .unwrap_or_else(|| vec![Savings, Cumulative, Power, Heatmap, Latency]);
+        .unwrap_or_else(|| vec![Savings, Cumulative, Power, Heatmap, Latency, Slo]);
     let mut out = Vec::new();
     for kind in kinds {
         let name = match kind {
@@ -473,6 +474,7 @@ pub fn run_figures(tables: &RunTables, spec: &FiguresSection) -> Result<Vec<Outp
             Power => "power",
             Heatmap => "heatmap",
             Latency => "latency",
+            Slo => "slo",
         };
         let err = |message: String| ReportError::Figure {
             name: name.into(),
@@ -533,6 +535,12 @@ pub fn run_figures(tables: &RunTables, spec: &FiguresSection) -> Result<Vec<Outp
                 },
                 None => None,
             },
+            Slo => match slo::SloFigure::from_results(tables.results, &spec.strategies, &head)
+                .map_err(polars)?
+            {
+                Some(f) => Some(outputs(name, f.size(), &f, spec.size)?),
+                None => None,
+            },
         };
         match drawn {
             Some(o) => out.extend(o),
@@ -547,6 +555,10 @@ pub fn run_figures(tables: &RunTables, spec: &FiguresSection) -> Result<Vec<Outp
                         .into()
                 }
                 Latency => "the run has no event-service points (no latency table)".into(),
+                Slo => format!(
+                    "the results have no `{}` sweep axis with two values or more on event-service points",
+                    slo::REPLICAS
+                ),
             })),
             None => {}
         }
