@@ -89,6 +89,7 @@ pub mod contain;
 pub mod decompose;
 pub mod metrics;
 pub mod parquet_pages;
+pub mod plan;
 pub mod profile;
 pub mod report;
 pub mod rng;

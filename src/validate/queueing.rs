@@ -200,20 +200,11 @@ pub fn mmc_local(n: usize) -> (Versus, Versus) {
     let (es, _) = service_moments(&qs);
     let a = rate * es;
     let rho = a / f64::from(c);
-    // Erlang C: probability of waiting, then Wq = C E[S] / (c (1 - rho)).
-    let mut term = 1.0;
-    let mut sum = 1.0;
-    for k in 1..c {
-        term *= a / f64::from(k);
-        sum += term;
-    }
-    let top = term * a / f64::from(c) / (1.0 - rho);
-    let erlang_c = top / (sum + top);
     let (done, report) = on_local_devices(c, &qs);
     (
         Versus {
             simulated: mean(done.iter().map(|x| x.queue_s)),
-            closed_form: erlang_c * es / (f64::from(c) * (1.0 - rho)),
+            closed_form: crate::plan::erlang::mean_wait(c, a, es),
         },
         Versus {
             simulated: report.local.utilisation,
