@@ -172,6 +172,50 @@ impl DecomposeFigure {
         framed_size(self.panels_height(), self.legend().len())
     }
 
+    /// A panel of IPW (log) over the years `x`, with its mesh drawn.
+    #[allow(clippy::type_complexity)]
+    fn ipw_chart<'a, DB: DrawingBackend>(
+        &self,
+        area: &'a DrawingArea<DB, Shift>,
+        title: &str,
+        x_desc: &str,
+        x: (f64, f64),
+        y: (f64, f64),
+    ) -> Result<
+        ChartContext<'a, DB, Cartesian2d<plotters::coord::types::RangedCoordf64, LogCoord<f64>>>,
+        Box<dyn std::error::Error>,
+    >
+    where
+        DB::ErrorType: 'static,
+    {
+        let mut chart = ChartBuilder::on(area)
+            .caption(title, (style::FONT, style::TITLE))
+            .margin(12)
+            .margin_right(20)
+            .x_label_area_size(45)
+            .y_label_area_size(80)
+            .build_cartesian_2d(x.0..x.1, (y.0..y.1).log_scale())?;
+        chart
+            .configure_mesh()
+            .light_line_style(RGBColor(238, 238, 238))
+            .x_labels(self.years.len().max(2))
+            .x_label_formatter(&|v| {
+                if v.fract() == 0.0 {
+                    format!("{v:.0}")
+                } else {
+                    String::new()
+                }
+            })
+            .y_labels(5)
+            .y_label_formatter(&|v| format!("{v:.0e}"))
+            .x_desc(x_desc)
+            .y_desc("accuracy per watt (1/W, log)")
+            .axis_desc_style((style::FONT, style::AXIS))
+            .label_style((style::FONT, style::TICK))
+            .draw()?;
+        Ok(chart)
+    }
+
     /// The decomposed years, as the time panels' x range.
     fn year_range(&self) -> (f64, f64) {
         let y0 = self
@@ -352,31 +396,13 @@ impl Plot for DecomposeFigure {
         };
         let (y0, y1) = self.year_range();
         let (y0, y1) = (y0 - 0.5, y1 + 0.5);
-        let mut chart = ChartBuilder::on(&panels[2])
-            .caption("IPW of each year's pair", (style::FONT, style::TITLE))
-            .margin(12)
-            .margin_right(20)
-            .x_label_area_size(45)
-            .y_label_area_size(80)
-            .build_cartesian_2d(y0..y1, (lo..hi).log_scale())?;
-        chart
-            .configure_mesh()
-            .light_line_style(RGBColor(238, 238, 238))
-            .x_labels(self.years.len().max(2))
-            .x_label_formatter(&|v| {
-                if v.fract() == 0.0 {
-                    format!("{v:.0}")
-                } else {
-                    String::new()
-                }
-            })
-            .y_labels(5)
-            .y_label_formatter(&|v| format!("{v:.0e}"))
-            .x_desc("year")
-            .y_desc("accuracy per watt (1/W, log)")
-            .axis_desc_style((style::FONT, style::AXIS))
-            .label_style((style::FONT, style::TICK))
-            .draw()?;
+        let mut chart = self.ipw_chart(
+            &panels[2],
+            "IPW of each year's pair",
+            "year",
+            (y0, y1),
+            (lo, hi),
+        )?;
         let points: Vec<(f64, f64)> = self
             .years
             .iter()
@@ -438,31 +464,13 @@ impl Plot for DecomposeFigure {
                 true,
             ),
         ] {
-            let mut chart = ChartBuilder::on(area)
-                .caption(title, (style::FONT, style::TITLE))
-                .margin(12)
-                .margin_right(20)
-                .x_label_area_size(45)
-                .y_label_area_size(80)
-                .build_cartesian_2d(y0..y1, (lo..hi).log_scale())?;
-            chart
-                .configure_mesh()
-                .light_line_style(RGBColor(238, 238, 238))
-                .x_labels(self.years.len().max(2))
-                .x_label_formatter(&|v| {
-                    if v.fract() == 0.0 {
-                        format!("{v:.0}")
-                    } else {
-                        String::new()
-                    }
-                })
-                .y_labels(5)
-                .y_label_formatter(&|v| format!("{v:.0e}"))
-                .x_desc("year (a pair counts from when its model and accelerator were both out)")
-                .y_desc("accuracy per watt (1/W, log)")
-                .axis_desc_style((style::FONT, style::AXIS))
-                .label_style((style::FONT, style::TICK))
-                .draw()?;
+            let mut chart = self.ipw_chart(
+                area,
+                title,
+                "year (a pair counts from when its model and accelerator were both out)",
+                (y0, y1),
+                (lo, hi),
+            )?;
             for (i, points) in lines.into_iter().enumerate() {
                 let c = colour(i);
                 if dashed {
